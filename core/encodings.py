@@ -1,0 +1,177 @@
+"""How the Node app stores values, in one place.
+
+The database is shared with a Node.js app and its bots, so every value we
+write must read back exactly as the Node code would have written it:
+
+- JSON is TEXT as `JSON.stringify` writes it: compact separators, non-ASCII
+  kept as is, integral numbers without a fraction, no NaN/Infinity.
+- Timestamps are TEXT. The app writes `Date.prototype.toISOString()`
+  (`2026-01-13T03:29:00.972Z`); SQLite defaults write `2026-01-13 03:29:00`.
+  We read both and write the first.
+- Booleans are INTEGER 0/1 (Django's BooleanField already does this on SQLite).
+- Legacy rows hold values that are not valid JSON or not timestamps at all
+  (`react, javascript, frontend` in `tags`, `''` in `companies`). They are
+  read into marker types that keep the exact stored text, so they display as
+  invalid and survive a save of other fields byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+JSON_SEPARATORS = (",", ":")
+
+
+class InvalidJSON(str):
+    """Stored text in a JSON column that does not parse as JSON.
+
+    It is kept verbatim: writing it back writes the same bytes.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"InvalidJSON({str.__repr__(self)})"
+
+
+class UnparsedTimestamp(str):
+    """Stored text in a timestamp column that is not a timestamp; kept verbatim."""
+
+    __slots__ = ()
+
+
+class StoredTimestamp(datetime):
+    """A timestamp read from the database that remembers its stored text.
+
+    Saving a row re-writes every column; without this, a legacy
+    `2026-01-13 03:29:00` would silently become `2026-01-13T03:29:00.000Z`
+    on an edit of some other field.
+    """
+
+    stored_text: str
+
+    @classmethod
+    def from_text(cls, text: str, parsed: datetime) -> StoredTimestamp:
+        value = cls(
+            parsed.year,
+            parsed.month,
+            parsed.day,
+            parsed.hour,
+            parsed.minute,
+            parsed.second,
+            parsed.microsecond,
+            tzinfo=parsed.tzinfo,
+        )
+        value.stored_text = text
+        return value
+
+
+def _js_compatible(value: Any) -> Any:
+    """Rewrite floats the way `JSON.stringify` prints them (1.0 -> 1, NaN -> null)."""
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        if value.is_integer() and abs(value) < 1e21:
+            return int(value)
+        return value
+    if isinstance(value, dict):
+        return {str(key): _js_compatible(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_js_compatible(item) for item in value]
+    return value
+
+
+def to_node_json(value: Any) -> str:
+    """JSON text exactly as the Node app's `JSON.stringify(value)` writes it."""
+    if isinstance(value, InvalidJSON):
+        return str(value)
+    return json.dumps(_js_compatible(value), separators=JSON_SEPARATORS, ensure_ascii=False)
+
+
+def from_node_json(text: str | None) -> Any:
+    """Parse stored JSON text; text that is not JSON comes back as `InvalidJSON`."""
+    if text is None:
+        return None
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="surrogateescape")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return InvalidJSON(text)
+
+
+def json_error(text: str) -> str | None:
+    """Why `text` is not JSON, as the parser says it, or None when it parses."""
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def format_node_timestamp(value: datetime) -> str:
+    """`value` as JS `toISOString()` writes it: UTC, milliseconds, `Z`."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def parse_node_timestamp(text: str) -> datetime:
+    """Parse either of the app's formats (and other ISO 8601 forms) to aware UTC.
+
+    Naive values are UTC: SQLite's CURRENT_TIMESTAMP and datetime('now') are UTC.
+    Raises ValueError for anything else.
+    """
+    cleaned = text.strip()
+    if not cleaned:
+        raise ValueError("empty timestamp")
+    parsed = datetime.fromisoformat(cleaned)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def read_stored_timestamp(text: str | None) -> datetime | UnparsedTimestamp | None:
+    """A stored timestamp as a `StoredTimestamp`, or `UnparsedTimestamp` if it is not one."""
+    if text is None:
+        return None
+    try:
+        return StoredTimestamp.from_text(text, parse_node_timestamp(text))
+    except (ValueError, TypeError):
+        return UnparsedTimestamp(text)
+
+
+def write_timestamp(value: datetime | str | None) -> str | None:
+    """The TEXT to store for a timestamp value.
+
+    A value read from the database goes back as it was stored; a new value is
+    written in the app's `toISOString()` form.
+    """
+    if value is None:
+        return None
+    if isinstance(value, StoredTimestamp):
+        return value.stored_text
+    if isinstance(value, UnparsedTimestamp):
+        return str(value)
+    if isinstance(value, datetime):
+        return format_node_timestamp(value)
+    if isinstance(value, str):
+        return format_node_timestamp(parse_node_timestamp(value))
+    raise TypeError(f"not a timestamp: {value!r}")
+
+
+def node_now() -> datetime:
+    """Now, truncated to the millisecond precision the app stores."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def to_node_bool(value: Any) -> int | None:
+    """Booleans are stored as INTEGER 0/1."""
+    if value is None:
+        return None
+    return 1 if value else 0
