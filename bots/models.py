@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.db import models
 
-from core.fields import ChoiceTextField, CurrentTimestamp, NodeJSONField, NodeTimestampField, TextColumnField
+from core.fields import (
+    ChoiceTextField,
+    CurrentTimestamp,
+    NodeJSONField,
+    NodeTimestampField,
+    TextColumnField,
+)
 from core.models import NodeModel
 
 

@@ -180,9 +180,15 @@ class NodeTimestampField(models.DateTimeField):
         return super().to_python(value)
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        # A value the caller assigned wins: imports and restores carry the
+        # app's own timestamps and must keep them.
         value = getattr(model_instance, self.attname)
         is_unset = value is None or isinstance(value, models.expressions.DatabaseDefault)
-        if self.set_on_change or (self.set_on_create and add and is_unset):
+        loaded = getattr(model_instance, "_loaded_values", None)
+        untouched_since_read = loaded is not None and loaded.get(self.attname) is value
+        if (self.set_on_create and add and is_unset) or (
+            self.set_on_change and (untouched_since_read or (add and is_unset))
+        ):
             value = encodings.node_now()
             setattr(model_instance, self.attname, value)
         return value

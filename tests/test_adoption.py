@@ -1,0 +1,93 @@
+"""Adopting the Node app's existing database: `migrate` changes no row."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.shared_data import PROJECT_DIR, build_legacy_database
+
+DJANGO_TABLE_PREFIXES = ("django_", "auth_", "sqlite_")
+
+
+def table_hashes(path: Path) -> dict[str, tuple[int, str]]:
+    """Row count and a hash of every row of every content table."""
+    db = sqlite3.connect(path)
+    try:
+        tables = [
+            name
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            if not name.startswith(DJANGO_TABLE_PREFIXES)
+        ]
+        result = {}
+        for table in tables:
+            digest = hashlib.sha256()
+            count = 0
+            for row in db.execute(f'SELECT * FROM "{table}" ORDER BY rowid'):
+                digest.update(repr(row).encode())
+                count += 1
+            result[table] = (count, digest.hexdigest())
+        return result
+    finally:
+        db.close()
+
+
+def manage(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TURSO_")}
+    env["TURSO_DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
+    )
+
+
+def test_migrate_on_a_legacy_database_changes_no_row(tmp_path: Path) -> None:
+    legacy = build_legacy_database(tmp_path / "questions.db", limit=1500)
+    before = table_hashes(legacy)
+    assert len(before) == 12 and before["questions"][0] == 1500
+
+    result = manage("migrate", "--no-input", database_url=f"file:{legacy}")
+    assert result.returncode == 0, result.stderr
+    assert "already exists" not in result.stdout + result.stderr
+
+    after = table_hashes(legacy)
+    assert after == before
+    # A second run has nothing to do.
+    again = manage("migrate", "--no-input", database_url=f"file:{legacy}")
+    assert again.returncode == 0 and "No migrations to apply" in again.stdout
+
+
+def test_migrate_adds_a_missing_nullable_column_without_touching_rows(tmp_path: Path) -> None:
+    legacy = build_legacy_database(tmp_path / "old.db", limit=200)
+    db = sqlite3.connect(legacy)
+    db.execute("ALTER TABLE questions DROP COLUMN experience_level_tags")
+    db.commit()
+    db.close()
+    before = table_hashes(legacy)
+
+    result = manage("migrate", "--no-input", database_url=f"file:{legacy}")
+    assert result.returncode == 0, result.stderr
+    db = sqlite3.connect(legacy)
+    columns = [row[1] for row in db.execute("PRAGMA table_info(questions)")]
+    nulls = db.execute("SELECT COUNT(*) FROM questions WHERE experience_level_tags IS NULL").fetchone()[0]
+    db.close()
+    assert columns[-1] == "experience_level_tags" and nulls == 200
+    # Every other table is untouched.
+    after = table_hashes(legacy)
+    assert {t: v for t, v in after.items() if t != "questions"} == {
+        t: v for t, v in before.items() if t != "questions"
+    }
+
+
+def test_fresh_file_database_gets_every_table(tmp_path: Path) -> None:
+    target = tmp_path / "fresh.db"
+    result = manage("migrate", "--no-input", database_url=f"file:{target}")
+    assert result.returncode == 0, result.stderr
+    tables = set(table_hashes(target))
+    assert {
+        "questions", "channel_mappings", "question_relationships", "voice_sessions", "question_history",
+        "certifications", "learning_paths", "user_sessions", "work_queue", "bot_ledger", "bot_runs", "users",
+    } <= tables
