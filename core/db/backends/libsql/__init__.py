@@ -1,0 +1,1 @@
+"""Django engine for SQLite files and remote libSQL (Turso) servers; see `base`."""
