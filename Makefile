@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-sqld serve bench lint screenshots install clean
+.PHONY: run test test-sqlite test-sqld serve bench lint screenshots browser install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,18 +27,46 @@ run: $(STAMP)
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo --if-empty
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
+# The SQLite pass must not follow a developer's .env to a real database.
+NO_TURSO := TURSO_DATABASE_URL= TURSO_AUTH_TOKEN= TURSO_DATABASE_URL_RO= TURSO_AUTH_TOKEN_RO=
+
 # The whole suite on SQLite, then the `sqld`-marked tests against a real
 # libSQL server (sqld) started on a free loopback port for the run.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	$(NO_TURSO) $(PY) -m pytest
 	$(PY) tests/run_sqld_suite.py
 
 test-sqlite: $(STAMP)
-	$(PY) -m pytest
+	$(NO_TURSO) $(PY) -m pytest
 
 test-sqld: $(STAMP)
 	$(PY) tests/run_sqld_suite.py
+
+# Debian's Chromium for the browser tests (tests/browser): installed with apt
+# when missing and running as root; otherwise those tests are skipped with
+# the reason printed (with CI=true a missing browser fails instead).
+browser:
+	@sh tests/browser/ensure_chromium.sh
+
+# A screenshot of each main screen, on demo content, into docs/screenshots/.
+screenshots: $(STAMP) browser
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_browser_screens.py
+
+# The production configuration: gunicorn + WhiteNoise, settings from the
+# environment or .env (docs/serving.md; deploy/production.env.example).
+# Refuses to start without DJANGO_SECRET_KEY. SERVE_MIGRATE=0 skips migrate
+# (e.g. for the second and later instances of one deploy).
+SERVE_MIGRATE ?= 1
+serve: $(STAMP)
+	@if [ "$(SERVE_MIGRATE)" = "1" ]; then $(PY) manage.py migrate --no-input; fi
+	OI_STATIC_MANIFEST=1 $(PY) manage.py collectstatic --no-input --verbosity 0
+	OI_STATIC_MANIFEST=1 GUNICORN_BIND="$${GUNICORN_BIND:-$(HOST):$(PORT)}" $(VENV)/bin/gunicorn --config gunicorn.conf.py
+
+# Import speed: our engine vs django-import-export's default path, on
+# SQLite and a loopback sqld (shared exports and a 30,000-question set).
+bench: $(STAMP)
+	$(PY) bench/import_bench.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

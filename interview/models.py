@@ -92,6 +92,7 @@ class ChannelMapping(NodeModel):
         Question,
         on_delete=models.DO_NOTHING,
         db_column="question_id",
+        db_index=False,  # the named idx_* index covers it
         related_name="channel_mappings",
     )
 
@@ -123,12 +124,14 @@ class QuestionRelationship(NodeModel):
         Question,
         on_delete=models.DO_NOTHING,
         db_column="source_question_id",
+        db_index=False,  # the named idx_* index covers it
         related_name="outgoing_relationships",
     )
     target_question = models.ForeignKey(
         Question,
         on_delete=models.DO_NOTHING,
         db_column="target_question_id",
+        db_index=False,  # the named idx_* index covers it
         related_name="incoming_relationships",
     )
     relationship_type = ChoiceTextField(choices=RelationshipType.choices)
@@ -232,3 +235,12 @@ class QuestionHistory(NodeModel):
 
     def __str__(self) -> str:
         return f"{self.question_id} {self.event_type} by {self.source_name or self.event_source}"
+
+
+class FlaggedQuestion(Question):
+    """The review queue: flagged questions, as a screen of their own in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "flagged question"
+        verbose_name_plural = "review queue"

@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
                 ('id', models.AutoField(primary_key=True, serialize=False)),
                 ('channel_id', core.fields.TextColumnField(max_length=255)),
                 ('sub_channel', core.fields.TextColumnField(max_length=255)),
-                ('question', models.ForeignKey(db_column='question_id', on_delete=django.db.models.deletion.DO_NOTHING, related_name='channel_mappings', to='interview.question')),
+                ('question', models.ForeignKey(db_column='question_id', db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='channel_mappings', to='interview.question')),
             ],
             options={
                 'db_table': 'channel_mappings',
@@ -112,8 +112,8 @@ class Migration(migrations.Migration):
             name='QuestionRelationship',
             fields=[
                 ('id', models.AutoField(primary_key=True, serialize=False)),
-                ('source_question', models.ForeignKey(db_column='source_question_id', on_delete=django.db.models.deletion.DO_NOTHING, related_name='outgoing_relationships', to='interview.question')),
-                ('target_question', models.ForeignKey(db_column='target_question_id', on_delete=django.db.models.deletion.DO_NOTHING, related_name='incoming_relationships', to='interview.question')),
+                ('source_question', models.ForeignKey(db_column='source_question_id', db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='outgoing_relationships', to='interview.question')),
+                ('target_question', models.ForeignKey(db_column='target_question_id', db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='incoming_relationships', to='interview.question')),
                 ('relationship_type', core.fields.ChoiceTextField(choices=[('prerequisite', 'Prerequisite'), ('follow_up', 'Follow-up'), ('related', 'Related'), ('deeper_dive', 'Deeper dive')], max_length=255)),
                 ('strength', models.IntegerField(blank=True, db_default=50, default=50, null=True)),
                 ('created_at', core.fields.NodeTimestampField(blank=True, db_default=core.fields.CurrentTimestamp(), null=True, set_on_create=True)),

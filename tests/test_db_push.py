@@ -1,0 +1,199 @@
+"""db_push: additive, idempotent, rebuilds only when asked and keeping every row."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from core import schema_contract as contract
+from tests import db_ops_fixtures
+from tests.db_ops_fixtures import (
+    InProcessDatabase,
+    file_url,
+    make_drifted_db,
+    run_manage,
+    sqlite_rows,
+    sqlite_tables,
+)
+
+# Fixtures, registered by being attributes of this module.
+in_process = db_ops_fixtures.in_process
+legacy_db = db_ops_fixtures.legacy_db
+legacy_db_template = db_ops_fixtures.legacy_db_template
+
+CONTENT_APPS = ("core", "interview", "learning", "bots")
+
+
+def check_json(database: InProcessDatabase) -> dict:
+    result = database.run("db_check", "--json")
+    assert result.returncode in (0, 1), result.output
+    return json.loads(result.stdout)
+
+
+def snapshot(path: Path) -> dict[str, list[tuple]]:
+    return {table: sqlite_rows(path, table) for table in sqlite_tables(path)}
+
+
+def test_push_creates_an_empty_database_and_second_run_has_nothing_to_do(
+    tmp_path: Path, in_process: Callable[..., InProcessDatabase]
+) -> None:
+    db = tmp_path / "new.sqlite3"
+    database = in_process(db)
+    first = database.run("db_push", "--yes")
+    assert first.returncode == 0, first.output
+    assert 'CREATE TABLE "questions"' in first.stdout
+    assert set(contract.contract_table_names()) <= set(sqlite_tables(db))
+
+    report = check_json(database)
+    assert report["in_sync"] is True
+    assert report["differences"] == [] and report["accepted_differences"] == []
+
+    second = database.run("db_push", "--yes")
+    assert second.returncode == 0
+    assert "Nothing to do." in second.stdout
+    assert "CREATE" not in second.stdout and "ALTER" not in second.stdout
+
+    # `migrate` afterwards creates Django's own tables and nothing of ours.
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(database.connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    pending_ours = [m for m, _ in pending if m.app_label in CONTENT_APPS]
+    # Only migrations that change data, not schema, are left for `migrate`.
+    assert all(
+        any(type(op).__name__ in ("RunPython", "RunSQL") for op in m.operations)
+        for m in pending_ours
+    ), pending_ours
+    assert any(m.app_label == "contenttypes" for m, _ in pending)
+    database.connection.close()
+    migrated = run_manage("migrate", "--no-input", url=file_url(db))
+    assert migrated.returncode == 0, migrated.output
+    assert "duplicate column" not in migrated.output
+    assert check_json(database)["in_sync"] is True
+
+
+def test_push_restores_a_dropped_column_and_index_and_keeps_rows(
+    legacy_db: Path, in_process: Callable[..., InProcessDatabase]
+) -> None:
+    database = in_process(legacy_db)
+    with sqlite3.connect(legacy_db) as db:
+        db.execute("ALTER TABLE questions DROP COLUMN tldr")
+        db.execute("DROP INDEX idx_bot_runs_status")
+        db.execute("ALTER TABLE work_queue ADD COLUMN bot_notes TEXT")
+    before = snapshot(legacy_db)
+
+    plan_only = database.run("db_push", "--plan-only")
+    assert plan_only.returncode == 0
+    assert 'ALTER TABLE "questions" ADD COLUMN "tldr" text NULL;' in plan_only.stdout
+    assert snapshot(legacy_db) == before
+
+    unconfirmed = run_manage("db_push", url=file_url(legacy_db))
+    assert unconfirmed.returncode == 1
+    assert "not confirmed" in unconfirmed.stderr
+    assert snapshot(legacy_db) == before
+
+    pushed = database.run("db_push", "--yes")
+    assert pushed.returncode == 0, pushed.output
+    assert 'CREATE INDEX "idx_bot_runs_status"' in pushed.stdout
+    after = snapshot(legacy_db)
+    assert after.keys() >= before.keys()
+    for table, rows in before.items():
+        if table == "questions":
+            # tldr comes back as the last column, empty.
+            assert [r[:-1] for r in after[table]] == rows
+            assert {r[-1] for r in after[table]} == {None}
+        else:
+            assert after[table] == rows, table
+    report = check_json(database)
+    assert [(d["table"], d["name"], d["kind"]) for d in report["differences"]] == [
+        ("work_queue", "bot_notes", contract.EXTRA_COLUMN)
+    ]
+    again = database.run("db_push", "--yes")
+    assert "Nothing to do." in again.stdout
+
+
+def test_rebuild_is_listed_and_skipped_without_allow_rebuild(
+    tmp_path: Path, in_process: Callable[..., InProcessDatabase]
+) -> None:
+    db = tmp_path / "drift.sqlite3"
+    database = in_process(db)
+    make_drifted_db(db, database)
+    before = snapshot(db)
+    result = database.run("db_push", "--yes")
+    assert result.returncode == 0, result.output
+    assert "needs a table rebuild" in result.stdout
+    assert "bot_runs.items_processed: different type" in result.stdout
+    assert "bot_runs.items_updated: different default" in result.stdout
+    assert snapshot(db) == before
+
+
+def test_allow_rebuild_writes_a_dump_and_keeps_every_row(
+    tmp_path: Path, in_process: Callable[..., InProcessDatabase]
+) -> None:
+    db = tmp_path / "drift.sqlite3"
+    database = in_process(db)
+    make_drifted_db(db, database)
+    before = sqlite_rows(db, "bot_runs")
+    with sqlite3.connect(db) as conn:
+        sequence_before = conn.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name='bot_runs'"
+        ).fetchone()[0]
+    dump = tmp_path / "before-rebuild.sql.gz"
+    result = database.run("db_push", "--yes", "--allow-rebuild", "--dump-to", str(dump))
+    assert result.returncode == 0, result.output
+    assert dump.is_file() and dump.stat().st_size > 0
+    after = sqlite_rows(db, "bot_runs")
+    assert len(after) == len(before) == 119
+    # Same values; items_processed now has INTEGER affinity, so '5' is stored as 5.
+    assert [(r[0], r[1], r[2], int(r[5]), r[9], r[10]) for r in before] == [
+        (r[0], r[1], r[2], int(r[5]), r[9], r[10]) for r in after
+    ]
+    report = check_json(database)
+    assert {(d["table"], d["name"], d["kind"]) for d in report["differences"]} == {
+        ("bot_runs", "node_flag", contract.EXTRA_COLUMN),
+        ("bot_runs", "node_idx_bot_runs_flag", contract.EXTRA_INDEX),
+    }
+    with sqlite3.connect(db) as conn:
+        sequence_after = conn.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name='bot_runs'"
+        ).fetchone()[0]
+    assert sequence_after == sequence_before == 360
+
+
+def test_a_rebuild_that_cannot_keep_every_row_changes_nothing(
+    tmp_path: Path, in_process: Callable[..., InProcessDatabase]
+) -> None:
+    db = tmp_path / "drift.sqlite3"
+    make_drifted_db(db, in_process(db))
+    with sqlite3.connect(db) as conn:
+        # The models want bot_name NOT NULL: a NULL there cannot be copied.
+        conn.executescript(
+            """
+            CREATE TABLE t AS SELECT * FROM bot_runs;
+            DROP TABLE bot_runs;
+            CREATE TABLE bot_runs (
+              id INTEGER PRIMARY KEY AUTOINCREMENT, bot_name TEXT, started_at TEXT NOT NULL,
+              completed_at TEXT, status TEXT DEFAULT 'running', items_processed INTEGER DEFAULT 0,
+              items_created INTEGER DEFAULT 0, items_updated INTEGER DEFAULT 0,
+              items_deleted INTEGER DEFAULT 0, summary TEXT, node_flag INTEGER);
+            INSERT INTO bot_runs SELECT * FROM t; DROP TABLE t;
+            UPDATE bot_runs SET bot_name = NULL WHERE id = 9;
+            """
+        )
+    before = snapshot(db)
+    result = run_manage(
+        "db_push",
+        "--yes",
+        "--allow-rebuild",
+        "--dump-to",
+        str(tmp_path / "d.sql"),
+        url=file_url(db),
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.output
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("Rebuilding bot_runs failed (NOT NULL constraint failed")
+    assert last_line.endswith("nothing was changed.")
+    assert snapshot(db) == before
