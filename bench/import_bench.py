@@ -1,0 +1,245 @@
+"""Import benchmark: our engine vs django-import-export's default path.
+
+    python bench/import_bench.py [--rows 30000] [--no-sqld] [--baseline-limit N]
+
+Data sets: the shared exports (../shared/data/open-interview, as a tree) and
+a 30,000-question file made by replicating the shared questions with new
+ids. Each run is a fresh database, migrated, in its own process:
+
+- `engine`: `manage.py import_content PATH --skip-invalid` end to end (read
+  the file, validate, diff, write questions and their history rows);
+- `django-import-export`: `QuestionResource().import_data()` with default
+  settings on the same question records (no history rows; its per-row
+  lookups and saves are what the engine avoids).
+
+Targets: SQLite (a local file) and, unless --no-sqld, a real `sqld` on
+loopback started by tests/sqld.py (or TURSO_DATABASE_URL if set). The
+baseline on sqld runs on the first --baseline-limit records only (it does
+two or more round trips per row) and its rate is extrapolated.
+
+Prints a table: rows, seconds, rows/s, round trips, records per round trip,
+peak memory above the process baseline, input size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+SHARED_EXPORTS = Path(os.environ.get("OI_SHARED_DIR") or PROJECT_DIR.parent / "shared") / "data" / "open-interview"
+
+
+def _rss_mb() -> float:
+    """Peak resident memory of this process image (VmHWM; unlike ru_maxrss,
+    not inherited from the parent across fork/exec)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _current_rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1_048_576
+
+
+def worker(mode: str, path: str, limit: int) -> None:
+    """Runs in a fresh process with the target database configured; prints one JSON line."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    baseline = _current_rss_mb()
+    trips_before = getattr(connection, "round_trips", 0)
+    started = time.perf_counter()
+    if mode == "engine":
+        from core.importing.readers import read_paths
+        from core.importing.services import import_files
+
+        report = import_files(files=read_paths(paths=[path]), user_label="bench", dry_run=False, skip_invalid=True)
+        totals = report.totals()
+        rows = totals["created"] + totals["updated"] + totals["unchanged"]
+        history = totals["history_rows"]
+        error = report.error
+    else:
+        import tablib
+
+        from core.importing.readers import read_paths
+        from interview.resources import QuestionResource
+
+        records = [r.data for f in read_paths(paths=[path]) if f.model == "questions" for r in f.records]
+        known = set(QuestionResource().get_export_headers())
+        records = [
+            {k: (json.dumps(v) if isinstance(v, list | dict) else v) for k, v in r.items() if k in known}
+            for r in records
+            if all(r.get(k) for k in ("id", "question", "answer", "explanation", "difficulty", "channel", "subChannel"))
+        ]
+        seen: set[str] = set()
+        records = [r for r in records if not (r["id"] in seen or seen.add(r["id"]))]
+        if limit:
+            records = records[:limit]
+        headers = sorted(known)
+        dataset = tablib.Dataset(headers=headers)
+        for r in records:
+            dataset.append([r.get(h) for h in headers])
+        result = QuestionResource().import_data(dataset, dry_run=False, raise_errors=False)
+        rows = len(records)
+        history = 0
+        error = "; ".join(str(e.error) for e in result.base_errors[:3]) or (
+            f"{len(result.invalid_rows)} invalid rows" if result.has_validation_errors() else None
+        )
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "rows": rows,
+                "history": history,
+                "seconds": seconds,
+                "round_trips": getattr(connection, "round_trips", 0) - trips_before,
+                "peak_mb": _rss_mb() - baseline,
+                "error": error,
+            }
+        )
+    )
+
+
+def make_large_set(rows: int, directory: Path) -> Path:
+    """`rows` questions: the shared ones replicated with new ids (q-100000...)."""
+    from core.importing.readers import read_paths
+
+    base = [
+        r.data
+        for f in read_paths(paths=[SHARED_EXPORTS / "questions"])
+        if not f.problem
+        for r in f.records
+        if all(r.data.get(k) for k in ("id", "question", "answer", "explanation", "difficulty", "channel", "subChannel"))
+    ]
+    out = []
+    for n in range(rows):
+        record = dict(base[n % len(base)])
+        record["id"] = f"q-{100000 + n}"
+        out.append(record)
+    path = directory / "questions-30k.json"
+    path.write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
+def run(mode: str, path: Path, env: dict[str, str], limit: int = 0) -> dict:
+    command = [sys.executable, __file__, "--worker", mode, str(path), "--baseline-limit", str(limit)]
+    completed = subprocess.run(command, env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
+    lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
+    if completed.returncode or not lines:
+        return {"error": (completed.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(lines[-1])
+
+
+def input_mb(path: Path) -> float:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*.json")) / 1_048_576
+    return path.stat().st_size / 1_048_576
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--rows", type=int, default=30_000)
+    parser.add_argument("--no-sqld", action="store_true", help="SQLite only")
+    parser.add_argument("--no-baseline", action="store_true", help="skip django-import-export's path")
+    parser.add_argument("--baseline-limit", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker[0], args.worker[1], args.baseline_limit)
+        return 0
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+    os.environ.setdefault("OI_ALLOW_INSECURE_SECRET_KEY", "1")
+    import django
+
+    django.setup()
+    if not SHARED_EXPORTS.exists():
+        print(f"{SHARED_EXPORTS} is absent: nothing to measure")
+        return 1
+    scratch = Path(tempfile.mkdtemp(prefix="import-bench-"))
+    datasets = [("shared exports", SHARED_EXPORTS), (f"{args.rows:,} questions", make_large_set(args.rows, scratch))]
+
+    base_env = {**os.environ, "TURSO_DATABASE_URL_RO": "", "TURSO_AUTH_TOKEN_RO": "", "DJANGO_DEBUG": ""}
+    targets: list[tuple[str, dict[str, str] | None]] = [("sqlite", None)]
+    server = None
+    if not args.no_sqld:
+        if os.environ.get("TURSO_DATABASE_URL", "").startswith(("http", "libsql")):
+            targets.append(("libsql (TURSO_DATABASE_URL)", dict(base_env)))
+        else:
+            from tests.sqld import start_sqld
+
+            server = start_sqld(scratch, jwt_auth=True)
+            targets.append(("sqld loopback", None))
+
+    results = []
+    try:
+        for target_name, _ in targets:
+            for dataset_name, path in datasets:
+                for mode in ("engine", "django-import-export"):
+                    if mode != "engine" and args.no_baseline:
+                        continue
+                    env = dict(base_env)
+                    limit = 0
+                    if target_name == "sqlite":
+                        db_file = scratch / f"{mode}-{len(results)}.sqlite3"
+                        env["TURSO_DATABASE_URL"] = f"file:{db_file}"
+                        env["TURSO_AUTH_TOKEN"] = ""
+                    elif server is not None:
+                        # A fresh server per run: every run starts from an empty database.
+                        server.stop()
+                        server = start_sqld(scratch, jwt_auth=True)
+                        env["TURSO_DATABASE_URL"] = server.url
+                        env["TURSO_AUTH_TOKEN"] = server.rw_token or ""
+                        if mode != "engine":
+                            limit = 2000
+                    result = run(mode, path, env, limit)
+                    results.append((target_name, dataset_name, mode, input_mb(path), limit, result))
+                    print(_row(*results[-1]), flush=True) if len(results) > 1 else print(
+                        _header() + "\n" + _row(*results[-1]), flush=True
+                    )
+    finally:
+        if server is not None:
+            server.stop()
+    return 0
+
+
+def _header() -> str:
+    return (
+        f"{'target':<16} {'data':<18} {'path':<21} {'rows':>7} {'history':>7} {'seconds':>8} "
+        f"{'rows/s':>8} {'trips':>6} {'rec/trip':>8} {'peak MB':>8} {'input MB':>8}"
+    )
+
+
+def _row(target: str, data: str, mode: str, size_mb: float, limit: int, result: dict) -> str:
+    if result.get("error") and "rows" not in result:
+        return f"{target:<16} {data:<18} {mode:<21} error: {result['error']}"
+    rate = result["rows"] / result["seconds"] if result["seconds"] else 0
+    trips = result["round_trips"]
+    per_trip = f"{result['rows'] / trips:.0f}" if trips else "-"
+    note = f" (first {limit:,} rows)" if limit else ""
+    note += f" [{result['error']}]" if result.get("error") else ""
+    return (
+        f"{target:<16} {data:<18} {mode:<21} {result['rows']:>7,} {result['history']:>7,} "
+        f"{result['seconds']:>8.2f} {rate:>8,.0f} {trips:>6} {per_trip:>8} {result['peak_mb']:>8.0f} "
+        f"{size_mb:>8.1f}{note}"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""`manage.py import_content PATH...`: bulk import of the app's exports (JSON, CSV, XLSX)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from core.importing.readers import read_paths
+from core.importing.services import import_files
+from core.importing.specs import IMPORT_ORDER, spec_named
+
+
+class Command(BaseCommand):
+    help = (
+        "Import content from the app's export files and folders (JSON, CSV or XLSX). "
+        "By default any bad file or record refuses the whole import."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (the app's export tree)")
+        parser.add_argument("--dry-run", action="store_true", help="check and count; write nothing")
+        parser.add_argument(
+            "--model", metavar="NAME", help=f"what the files hold ({', '.join(IMPORT_ORDER)}); else inferred"
+        )
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="import the valid records; list the rejected ones (with --report, write them there)",
+        )
+        parser.add_argument(
+            "--assign-ids", action="store_true", help="give questions without an id the next q-<n> ids"
+        )
+        parser.add_argument("--report", metavar="FILE", help="write the full report (every problem) as JSON")
+        parser.add_argument(
+            "--max-problems", type=int, default=200, metavar="N", help="problems printed here (all go to --report)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["model"]:
+            try:
+                spec_named(options["model"])
+            except LookupError as exc:
+                raise CommandError(str(exc)) from None
+        started = time.perf_counter()
+        files = read_paths(paths=options["paths"], model=options["model"])
+        self._bar = _ProgressBar(self.stderr._out if hasattr(self.stderr, "_out") else sys.stderr)
+        report = import_files(
+            files=files,
+            user_label="cli",
+            dry_run=options["dry_run"],
+            skip_invalid=options["skip_invalid"],
+            assign_ids=options["assign_ids"],
+            progress=self._bar.update,
+        )
+        self._bar.finish()
+        del files
+        problems = report.problems
+        limit = options["max_problems"]
+        if problems:
+            heading = "Rejected" if options["skip_invalid"] else "Problems"
+            self.stdout.write(f"{heading} ({len(problems):,}):")
+            for problem in problems[:limit]:
+                self.stdout.write(f"  {problem}")
+            if len(problems) > limit:
+                self.stdout.write(f"  ... and {len(problems) - limit:,} more (see --report)")
+        for line in report.summary_lines():
+            self.stdout.write(line)
+        self.stdout.write(f"total {time.perf_counter() - started:.2f} s")
+        if options["report"]:
+            Path(options["report"]).write_text(
+                json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+            )
+            self.stdout.write(f"report written to {options['report']}")
+        if report.error:
+            raise CommandError(report.error)
+
+
+class _ProgressBar:
+    """One line on stderr, redrawn in place; silent when stderr is not a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.enabled = hasattr(stream, "isatty") and stream.isatty()
+        self.last_stage = ""
+        self.last_draw = 0.0
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if stage == self.last_stage and done < total and now - self.last_draw < 0.1:
+            return
+        if stage != self.last_stage and self.last_stage:
+            self.stream.write("\n")
+        self.last_stage, self.last_draw = stage, now
+        filled = int(self.WIDTH * done / total) if total else self.WIDTH
+        self.stream.write(f"\r{stage:<28} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {done:,}/{total:,}")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.enabled and self.last_stage:
+            self.stream.write("\n")
+            self.stream.flush()
