@@ -8,6 +8,7 @@ runs on an embedded SQLite file under `data/`.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from core.db.config import database_settings
@@ -25,21 +26,18 @@ def env_flag(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_flag("DJANGO_DEBUG", default=False)
-SECRET_KEY = ENV.get("DJANGO_SECRET_KEY") or ENV.get("SECRET_KEY") or ""
-if not SECRET_KEY:
-    if DEBUG or env_flag("DJANGO_INSECURE_DEV_KEY", default=True):
-        # Local development and tests only; production settings refuse this.
-        SECRET_KEY = "django-insecure-local-development-key-not-for-production"
-
-ALLOWED_HOSTS = [h.strip() for h in ENV.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+# SECRET_KEY, ALLOWED_HOSTS, HTTPS, security headers, throttling, logging:
+# see "Production serving and security" at the end of this file.
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with our site as `admin.site` (sections, read-only mode).
+    "core.admin_site.OpenInterviewAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",  # login throttling, state in the database (see the production block)
     "django_filters",
     "import_export",
     "core",
@@ -49,14 +47,24 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: refuses an oversized body (413) before anything reads it.
+    "core.security.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the gunicorn process itself (compressed, cached forever).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy and Permissions-Policy.
+    "core.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed-in sessions end after OI_SESSION_IDLE_MINUTES without a request.
+    "core.security.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.DatabaseErrorMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "core.urls"
@@ -99,6 +107,11 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Sessions live in the database so several instances can share them.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+if READ_ONLY:
+    # Read-only credentials cannot write django_session either: keep the
+    # session in a signed cookie so logging in still works. (last_login is
+    # not written in that mode either; see CoreConfig.ready.)
+    SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -123,7 +136,144 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    # One line per event (tracebacks included), secrets redacted: core/logging.py.
+    "formatters": {"line": {"()": "core.logging.OneLineFormatter"}},
+    "filters": {"redact": {"()": "core.logging.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": ENV.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+
+# ---------------------------------------------------------------------------
+# Production serving and security (issue 7). Every value comes from the
+# environment (or .env); docs/serving.md explains them and
+# deploy/production.env.example is the documented production environment,
+# under which `manage.py check --deploy` reports nothing.
+# ---------------------------------------------------------------------------
+
+
+def env_int(name: str, default: int) -> int:
+    value = (ENV.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in (ENV.get(name) or default).split(",") if item.strip()]
+
+
+# The development key is used only by `make run` (DJANGO_DEBUG=1) and tests
+# (pytest-env sets OI_ALLOW_INSECURE_SECRET_KEY=1); anything else refuses to
+# start. SystemExit prints one line, not a traceback.
+SECRET_KEY = ENV.get("DJANGO_SECRET_KEY") or ENV.get("SECRET_KEY") or ""
+if not SECRET_KEY:
+    if DEBUG or env_flag("OI_ALLOW_INSECURE_SECRET_KEY"):
+        SECRET_KEY = "django-insecure-local-development-key-not-for-production"
+    else:
+        raise SystemExit(
+            "DJANGO_SECRET_KEY is not set: production needs a long random secret key "
+            "(see deploy/production.env.example); for local development use `make run`."
+        )
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+# Full origins (https://admin.example.com) that may POST forms: needed when the
+# admin is reached through a proxy under another host name or port.
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# HTTPS: on by default outside DEBUG. Behind a TLS-terminating proxy, set
+# OI_BEHIND_TLS_PROXY=1 so X-Forwarded-Proto tells Django the request was
+# HTTPS (only when that proxy overwrites the header a client sends).
+SERVE_HTTPS = env_flag("OI_HTTPS", default=not DEBUG)
+if env_flag("OI_BEHIND_TLS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = SERVE_HTTPS
+# Load balancers poll the health endpoint over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = SERVE_HTTPS
+CSRF_COOKIE_SECURE = SERVE_HTTPS
+SECURE_HSTS_SECONDS = env_int("OI_HSTS_SECONDS", 31536000) if SERVE_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("OI_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_flag("OI_HSTS_PRELOAD", default=True)
+# No script of ours reads the CSRF cookie (admin forms carry the hidden field).
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (core.security.SecurityHeadersMiddleware). No inline
+# or eval'd script anywhere: Django's admin, import-export and the question
+# previews load every script from 'self'. Styles allow 'unsafe-inline' because
+# Mermaid writes a <style> element and style attributes into each diagram SVG.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+# The admin's URL prefix, e.g. OI_ADMIN_URL=manage-7f3a/ (core/urls.py).
+ADMIN_URL = (ENV.get("OI_ADMIN_URL") or "admin/").strip().strip("/") + "/"
+if ADMIN_URL == "/":
+    raise SystemExit("OI_ADMIN_URL must name a path such as admin/, not the site root.")
+
+# Sessions (in the database, shared by every instance) end after this much
+# idle time; IdleSessionMiddleware pushes the expiry forward at most once per
+# OI_SESSION_REFRESH_SECONDS instead of writing the session on every request.
+SESSION_COOKIE_AGE = env_int("OI_SESSION_IDLE_MINUTES", 60) * 60
+OI_SESSION_REFRESH_SECONDS = max(1, min(60, SESSION_COOKIE_AGE // 10))
+
+# Request size: non-file bodies are read into memory, so they stay small
+# (DATA_UPLOAD_MAX_MEMORY_SIZE above); multipart uploads (the importer) may be
+# as large as the import limit plus room for the form around the file.
+OI_MAX_UPLOAD_REQUEST_BYTES = IMPORT_MAX_UPLOAD_BYTES + 1024 * 1024
+
+# Sign-in throttling (django-axes): each failure for one username or from one
+# address is answered a little later (OI_LOGIN_FAILURE_DELAY_SECONDS more each
+# time, at most OI_LOGIN_FAILURE_MAX_DELAY_SECONDS); after OI_LOGIN_FAILURE_LIMIT
+# failures that username/address is locked for OI_LOGIN_LOCKOUT_MINUTES. The
+# counts live in axes's tables, so a lock holds across restarts and instances.
+AUTHENTICATION_BACKENDS = [
+    "core.security.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("OI_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("OI_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: none,
+# use the connecting address; a client could forge the header otherwise).
+OI_TRUSTED_PROXY_COUNT = env_int("OI_TRUSTED_PROXY_COUNT", 0)
+OI_LOGIN_FAILURE_DELAY_SECONDS = float(ENV.get("OI_LOGIN_FAILURE_DELAY_SECONDS") or 1.0)
+OI_LOGIN_FAILURE_MAX_DELAY_SECONDS = float(ENV.get("OI_LOGIN_FAILURE_MAX_DELAY_SECONDS") or 4.0)
+if READ_ONLY:
+    # Read-only credentials cannot write axes's tables: count failures in
+    # this process's memory instead (per instance, lost on restart).
+    AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+
+# Static files: `make serve` runs collectstatic and sets OI_STATIC_MANIFEST=1,
+# so WhiteNoise serves compressed files with content hashes in their names
+# (cached forever). Without it (make run, tests) files come from the source dirs.
+if env_flag("OI_STATIC_MANIFEST"):
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+else:
+    WHITENOISE_USE_FINDERS = True
+
+# Error pages and reports hide secret-looking frame variables too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.logging.RedactingExceptionReporterFilter"

@@ -1,8 +1,18 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
+from core.health import healthz
+
+# A form body over DATA_UPLOAD_MAX_MEMORY_SIZE inside a multipart upload is
+# only found while Django parses it; answer 413 with a sentence, not a bare 400.
+handler400 = "core.security.bad_request"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
-    path("admin/", admin.site.urls),
+    # The prefix is configurable (OI_ADMIN_URL) so a deployment need not sit at /admin/.
+    path(settings.ADMIN_URL, admin.site.urls),
+    # Outside the admin prefix and the login: polled by load balancers.
+    path("healthz", healthz, name="healthz"),
 ]

@@ -1,0 +1,112 @@
+"""Form-level checks shared by every screen that accepts JSON typed by a person.
+
+`json.loads` recurses once per nesting level and raises RecursionError (a
+500, not a form error) somewhere near 1,000 levels; a value nested that deep
+is never content anyway. `parse_json_input` measures the nesting on the raw
+text first, without recursion, then parses.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from core import encodings
+
+# Deeper than any value the Node app writes (relevance details are 2 levels).
+MAX_JSON_DEPTH = 20
+
+
+def text_nesting_depth(text: str) -> int:
+    """Deepest [ / { nesting in JSON text, ignoring brackets inside strings."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def validate_json_depth(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> None:
+    """Raise ValidationError if a parsed JSON value nests lists/objects deeper than max_depth.
+
+    Iterative, so it is safe on any value whatever its depth.
+    """
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth > max_depth:
+            raise _too_deep(max_depth)
+        pending.extend((child, depth + 1) for child in children)
+
+
+def parse_json_input(text: str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """The value of JSON `text`, or a ValidationError saying what is wrong with it."""
+    if text_nesting_depth(text) > max_depth:
+        raise _too_deep(max_depth)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            "This is not valid JSON: %(error)s at line %(line)s, column %(column)s.",
+            code="invalid_json",
+            params={"error": exc.msg, "line": exc.lineno, "column": exc.colno},
+        ) from exc
+
+
+def _too_deep(max_depth: int) -> ValidationError:
+    return ValidationError(
+        "This JSON is nested more than %(max_depth)s levels deep; no field here holds values that deep.",
+        code="json_too_deep",
+        params={"max_depth": max_depth},
+    )
+
+
+class NodeJSONFormField(forms.CharField):
+    """A JSON value typed as text: parsed with the depth limit, shown as the Node app writes it.
+
+    A stored value that is not JSON (encodings.InvalidJSON) is shown as stored,
+    so the editor sees what is there instead of an empty box.
+    """
+
+    widget = forms.Textarea(attrs={"rows": 6, "cols": 60})
+
+    def __init__(self, *, max_depth: int = MAX_JSON_DEPTH, **kwargs: Any) -> None:
+        self.max_depth = max_depth
+        kwargs.setdefault("strip", True)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if value is None or isinstance(value, encodings.InvalidJSON):
+            return value
+        if isinstance(value, str):
+            # Bound data (what was typed) is redisplayed as typed.
+            return value
+        return encodings.to_node_json(value)
+
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        return parse_json_input(text, max_depth=self.max_depth)
