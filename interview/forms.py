@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from core import encodings
+from core.forms import parse_json_input
 from interview.models import Question
 
 MAX_LIST_ITEM_LENGTH = 200
@@ -100,17 +101,6 @@ class NodeJSONFormField(forms.CharField):
         raise NotImplementedError
 
 
-def _parse_json_text(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(
-            "This is not valid JSON: %(error)s at line %(line)s, column %(column)s.",
-            code="invalid_json",
-            params={"error": exc.msg, "line": exc.lineno, "column": exc.colno},
-        ) from exc
-
-
 class StringListField(NodeJSONFormField):
     """A JSON list of strings, edited one item per line (a pasted JSON array is accepted too)."""
 
@@ -126,7 +116,7 @@ class StringListField(NodeJSONFormField):
 
     def parse(self, text: str) -> list[str]:
         if text.lstrip().startswith("["):
-            items = _parse_json_text(text)
+            items = parse_json_input(text)
             if not isinstance(items, list):
                 raise ValidationError("Expected a list.", code="invalid")
             numbered = list(enumerate(items, start=1))
@@ -178,7 +168,7 @@ class KeyedLinesField(NodeJSONFormField):
 
     def parse(self, text: str) -> dict[str, Any]:
         if text.lstrip().startswith("{"):
-            data = _parse_json_text(text)
+            data = parse_json_input(text)
             if not isinstance(data, dict):
                 raise ValidationError("Expected an object.", code="invalid")
             pairs = [(n, str(k), v) for n, (k, v) in enumerate(data.items(), start=1)]
@@ -289,7 +279,7 @@ class JSONObjectField(NodeJSONFormField):
     widget = forms.Textarea(attrs={"rows": 8, "cols": 60, "class": "json-editor"})
 
     def parse(self, text: str) -> Any:
-        data = _parse_json_text(text)
+        data = parse_json_input(text)
         if not isinstance(data, dict):
             raise ValidationError(
                 "Expected a JSON object ({\"name\": value, …}), got %(kind)s.",
