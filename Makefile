@@ -63,10 +63,12 @@ serve: $(STAMP)
 	OI_STATIC_MANIFEST=1 $(PY) manage.py collectstatic --no-input --verbosity 0
 	OI_STATIC_MANIFEST=1 GUNICORN_BIND="$${GUNICORN_BIND:-$(HOST):$(PORT)}" $(VENV)/bin/gunicorn --config gunicorn.conf.py
 
-# Import speed: our engine vs django-import-export's default path, on
-# SQLite and a loopback sqld (shared exports and a 30,000-question set).
+# Every benchmark, on SQLite and on a loopback sqld: admin screens (queries
+# and median time per page view), import speed against django-import-export's
+# default path, dump/restore of ~30,000 questions. `make bench BENCH_ARGS=--quick`
+# for a smoke run.
 bench: $(STAMP)
-	$(PY) bench/import_bench.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -1,0 +1,219 @@
+"""Admin for certifications, learning paths and the app's user sessions.
+
+`CollectionAdminMixin` is shared with the voice sessions admin
+(interview/admin_related.py): rows that hold an ordered list of question ids.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from core.admin import admin_change_url, badge, truncate
+from core.facets import facet_filter
+from core.importing.admin import ImportExportAdminMixin
+from learning import selectors, services
+from learning.forms import CertificationForm, LearningPathForm
+from learning.models import Certification, LearningPath, UserSession
+
+
+class CollectionAdminMixin:
+    """Saves through learning.services and shows an ordered question list.
+
+    Subclasses use a `learning.forms.CollectionForm`. The id is editable
+    only when adding: changing a primary key here would insert a copy.
+    """
+
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "id") if obj is not None and "id" not in readonly else readonly
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        services.save_collection(instance=obj, adding=not change)
+        for warning in form.dangling_warnings():
+            self.message_user(request, warning, level=messages.WARNING)
+
+    @admin.display(description="Questions in order")
+    def ordered_question_list(self, obj: Any) -> str:
+        question_ids = getattr(obj, "question_ids", None)
+        if not isinstance(question_ids, list):
+            return "—" if question_ids is None else "(stored value is not a list of ids)"
+        if not question_ids:
+            return "No questions."
+        entries = selectors.ordered_questions(question_ids=question_ids)
+        rows = format_html_join(
+            "",
+            '<tr class="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    "oi-dangling" if entry.dangling else "",
+                    entry.position,
+                    _question_link(entry.question_id),
+                    badge("missing", "no question has this id")
+                    if entry.dangling
+                    else truncate(entry.text, 140),
+                    "" if entry.dangling else badge(entry.status or "active"),
+                )
+                for entry in entries
+            ),
+        )
+        return format_html(
+            '<table class="oi-ordered-questions"><thead><tr><th>#</th><th>ID</th>'
+            "<th>Question</th><th>Status</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+
+def _question_link(question_id: str) -> str:
+    url = admin_change_url("interview", "question", question_id)
+    return format_html('<a href="{}">{}</a>', url, question_id) if url else question_id
+
+
+@admin.register(Certification)
+class CertificationAdmin(ImportExportAdminMixin, CollectionAdminMixin, admin.ModelAdmin):
+    form = CertificationForm
+    list_display = [
+        "id",
+        "name",
+        "provider",
+        "difficulty",
+        "category",
+        "status",
+        "question_count",
+        "last_updated",
+    ]
+    list_filter = [
+        "status",
+        "difficulty",
+        facet_filter("provider", "provider", ("provider", "category")),
+        facet_filter("category", "category", ("provider", "category")),
+    ]
+    search_fields = ["id", "name", "provider", "exam_code", "category"]
+    readonly_fields = ["created_at", "last_updated"]
+    fieldsets = [
+        (None, {"fields": ["id", "name", "provider", "description", "status"]}),
+        (
+            "Exam",
+            {
+                "fields": [
+                    "difficulty",
+                    "category",
+                    "exam_code",
+                    "official_url",
+                    "estimated_hours",
+                    "passing_score",
+                    "exam_duration",
+                    "question_count",
+                ]
+            },
+        ),
+        ("Structure", {"fields": ["domains", "prerequisites", "channel_mappings", "tags"]}),
+        ("Display", {"fields": ["icon", "color"], "classes": ["collapse"]}),
+        ("Timestamps", {"fields": ["created_at", "last_updated"]}),
+    ]
+
+
+@admin.register(LearningPath)
+class LearningPathAdmin(ImportExportAdminMixin, CollectionAdminMixin, admin.ModelAdmin):
+    form = LearningPathForm
+    list_display = [
+        "id",
+        "title",
+        "path_type",
+        "difficulty",
+        "status",
+        "question_count",
+        "popularity",
+        "last_updated",
+    ]
+    list_filter = [
+        "status",
+        "path_type",
+        "difficulty",
+        facet_filter("target_company", "target company", ("target_company",)),
+    ]
+    search_fields = ["id", "title", "target_company", "target_job_title", "tags"]
+    readonly_fields = ["ordered_question_list", "created_at", "last_updated", "last_generated"]
+    fieldsets = [
+        (None, {"fields": ["id", "title", "description", "status", "path_type", "difficulty"]}),
+        ("Audience", {"fields": ["target_company", "target_job_title", "estimated_hours"]}),
+        ("Questions", {"fields": ["question_ids", "ordered_question_list", "channels"]}),
+        (
+            "Structure",
+            {"fields": ["prerequisites", "learning_objectives", "milestones", "tags", "metadata"]},
+        ),
+        (
+            "Statistics",
+            {
+                "fields": ["popularity", "completion_rate", "average_rating"],
+                "classes": ["collapse"],
+            },
+        ),
+        ("Timestamps", {"fields": ["created_at", "last_updated", "last_generated"]}),
+    ]
+
+    @admin.display(description="questions")
+    def question_count(self, obj: LearningPath) -> int | str:
+        return len(obj.question_ids) if isinstance(obj.question_ids, list) else "?"
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(admin.ModelAdmin):
+    """Readers' progress, written by the app: look, correct a status, nothing more."""
+
+    list_display = [
+        "title",
+        "session_type",
+        "status_badge",
+        "user_id",
+        "progress",
+        "items",
+        "last_accessed_at",
+    ]
+    list_filter = [facet_filter("session_type", "session type", ("session_type",)), "status"]
+    search_fields = ["id", "title", "user_id", "session_key", "channel_id", "certification_id"]
+    show_full_result_count = False
+    fields = [
+        "id",
+        "user_id",
+        "session_type",
+        "session_key",
+        "title",
+        "subtitle",
+        "channel_id",
+        "certification_id",
+        "status",
+        "progress",
+        "total_items",
+        "completed_items",
+        "session_data_formatted",
+        "started_at",
+        "last_accessed_at",
+        "completed_at",
+    ]
+    readonly_fields = [name for name in fields if name != "status"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # sessions are the app's record of a reader's progress
+
+    def save_model(self, request: HttpRequest, obj: UserSession, form: Any, change: bool) -> None:
+        services.save_collection(instance=obj, adding=not change)
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: UserSession) -> str:
+        return badge(obj.status or "active")
+
+    @admin.display(description="done")
+    def items(self, obj: UserSession) -> str:
+        return f"{obj.completed_items or 0}/{obj.total_items}"
+
+    @admin.display(description="session data")
+    def session_data_formatted(self, obj: UserSession) -> str:
+        from core.admin import formatted_json
+
+        return formatted_json(obj.session_data)

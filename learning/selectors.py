@@ -1,0 +1,64 @@
+"""Reads for certifications, learning paths and voice sessions.
+
+Ordered question lists are resolved with one query for all their ids, so a
+path with 300 questions costs one round trip, not 300.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import models
+
+from interview.models import Question
+
+# Well under SQLite's and libSQL's host-parameter limits; a list longer than
+# this (none exists in the app's data) costs one more query per chunk.
+ID_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class OrderedQuestion:
+    """One entry of an ordered `question_ids` list, resolved or dangling."""
+
+    position: int  # 1-based, as an editor counts
+    question_id: str
+    text: str | None  # None when no question has this id
+    status: str | None
+
+    @property
+    def dangling(self) -> bool:
+        return self.text is None
+
+
+def existing_ids(*, model: type[models.Model], ids: Iterable[object]) -> set[str]:
+    """Which of `ids` are primary keys of `model` rows (one query per ID_CHUNK ids)."""
+    wanted = sorted({str(i) for i in ids})
+    found: set[str] = set()
+    for start in range(0, len(wanted), ID_CHUNK):
+        chunk = wanted[start : start + ID_CHUNK]
+        found.update(model._default_manager.filter(pk__in=chunk).values_list("pk", flat=True))
+    return found
+
+
+def ordered_questions(*, question_ids: Iterable[object]) -> list[OrderedQuestion]:
+    """`question_ids` in order with each question's text, dangling ids kept in place."""
+    ids = [str(i) for i in question_ids]
+    rows: dict[str, tuple[str, str | None]] = {}
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), ID_CHUNK):
+        chunk = unique[start : start + ID_CHUNK]
+        for pk, text, status in Question.objects.filter(pk__in=chunk).values_list(
+            "id", "question", "status"
+        ):
+            rows[pk] = (text, status)
+    return [
+        OrderedQuestion(
+            position=position,
+            question_id=question_id,
+            text=rows[question_id][0] if question_id in rows else None,
+            status=rows[question_id][1] if question_id in rows else None,
+        )
+        for position, question_id in enumerate(ids, start=1)
+    ]

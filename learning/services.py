@@ -1,0 +1,97 @@
+"""Writes to certifications, learning paths and voice sessions.
+
+These rows hold ordered lists of ids (`question_ids`, `prerequisites`) that
+the Node app resolves at read time. The rules for them live here:
+
+- an id that does not exist and was NOT in the stored list is refused (a
+  typo must not reach the app);
+- an id that does not exist but WAS already stored (a question deleted
+  since) is a warning: it is shown with its position and saved back as it
+  was, so an editor fixing a typo in the description is not blocked;
+- `total_questions` always equals the length of `question_ids`.
+
+Saves write only the columns that changed (plus `last_updated`), so a
+stored value this admin cannot parse (InvalidJSON) is never rewritten by an
+edit of some other field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models, transaction
+
+from core.models import NodeModel
+from learning.selectors import existing_ids
+
+# Columns maintained by the system; a change to them alone is not an edit.
+BOOKKEEPING_FIELDS = frozenset({"last_updated", "created_at"})
+
+
+@dataclass(frozen=True)
+class MissingReference:
+    position: int  # 1-based
+    value: str
+
+    def describe(self) -> str:
+        return f"{self.value} (position {self.position})"
+
+
+@dataclass(frozen=True)
+class ReferenceCheck:
+    """Ids of a list that match no row, split by whether they were already stored."""
+
+    refused: list[MissingReference] = field(default_factory=list)
+    dangling: list[MissingReference] = field(default_factory=list)
+
+
+def check_references(
+    *, ids: list[str], stored: object, model: type[models.Model]
+) -> ReferenceCheck:
+    """Find ids in `ids` with no `model` row (one query).
+
+    `stored` is the list as it was read from the database (anything else,
+    e.g. None or unparsable text, counts as an empty list).
+    """
+    if not ids:
+        return ReferenceCheck()
+    found = existing_ids(model=model, ids=ids)
+    previously_stored = {str(value) for value in stored} if isinstance(stored, list) else set()
+    refused, dangling = [], []
+    for position, value in enumerate(ids, start=1):
+        if value in found:
+            continue
+        missing = MissingReference(position=position, value=value)
+        (dangling if value in previously_stored else refused).append(missing)
+    return ReferenceCheck(refused=refused, dangling=dangling)
+
+
+def sync_total_questions(*, instance: NodeModel) -> None:
+    """Keep `total_questions` equal to the number of `question_ids` (when both exist)."""
+    question_ids = getattr(instance, "question_ids", None)
+    if hasattr(instance, "total_questions") and isinstance(question_ids, list):
+        instance.total_questions = len(question_ids)
+
+
+def save_collection(*, instance: NodeModel, adding: bool) -> list[str]:
+    """Insert `instance`, or write the fields that changed since it was read.
+
+    Returns the names of the fields written (empty when nothing changed, in
+    which case nothing is written at all).
+    """
+    sync_total_questions(instance=instance)
+    if adding:
+        with transaction.atomic():
+            instance.save(force_insert=True)
+        return [f.name for f in instance._meta.concrete_fields]
+    changed = [name for name in instance.changed_fields() if name not in BOOKKEEPING_FIELDS]
+    if not changed:
+        return []
+    update_fields = list(changed)
+    if any(f.name == "last_updated" for f in instance._meta.concrete_fields):
+        update_fields.append("last_updated")
+    instance.save(update_fields=update_fields)
+    instance._loaded_values = {
+        f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields
+    }
+    return changed

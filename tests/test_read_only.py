@@ -1,0 +1,202 @@
+"""The read-only deployment (only TURSO_DATABASE_URL_RO configured).
+
+A banner on every admin page; no add, change or delete anywhere; no action
+that writes; a forced POST gets a clear message and changes nothing; and
+signing in works without writing the session or `last_login`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client, RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from bots.models import WorkItem
+from interview.models import Question
+from learning.models import Certification, LearningPath
+from tests.admin_b_helpers import PASSWORD
+
+pytest_plugins = ["tests.admin_b_fixtures"]
+pytestmark = pytest.mark.django_db
+
+
+def read_only() -> override_settings:
+    """Settings as core/settings.py makes them when only the read-only URL is set."""
+    return override_settings(
+        READ_ONLY=True, SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies"
+    )
+
+
+BANNER = "oi-read-only-banner"
+REFUSAL = "connected with read-only database credentials"
+
+
+@pytest.fixture
+def ro_superuser(login: Any) -> Any:
+    with read_only():
+        yield login(superuser=True)
+
+
+PAGES = [
+    lambda env: reverse("admin:index"),
+    lambda env: reverse("admin:section", args=["content"]),
+    lambda env: reverse("admin:learning_learningpath_changelist"),
+    lambda env: reverse("admin:learning_learningpath_change", args=["path-1"]),
+    lambda env: reverse("admin:bots_workitem_changelist"),
+    lambda env: reverse("admin:interview_question_change", args=["q-1"]),
+    lambda env: reverse("admin:interview_question_changelist"),
+]
+
+
+def test_banner_on_every_page_only_when_read_only(catalog, login):
+    client = login(superuser=True)
+    assert BANNER not in client.get(reverse("admin:index")).content.decode()
+    with read_only():
+        for page in PAGES:
+            response = client.get(page(catalog))
+            assert response.status_code == 200, page(catalog)
+            assert BANNER in response.content.decode(), page(catalog)
+        anonymous = Client().get(reverse("admin:login"))
+        assert BANNER in anonymous.content.decode()
+
+
+def test_every_registered_admin_denies_writes(catalog, make_user):
+    user = make_user(None, superuser=True)
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    with read_only():
+        for model, model_admin in admin.site._registry.items():
+            label = model._meta.label
+            assert not model_admin.has_add_permission(request), label
+            assert not model_admin.has_change_permission(request), label
+            assert not model_admin.has_delete_permission(request), label
+            for name, (action, *_rest) in model_admin.get_actions(request).items():
+                needs = set(getattr(action, "allowed_permissions", ()))
+                assert needs and needs <= {"view", "export"}, f"{label}: action {name} writes"
+            moderate = getattr(model_admin, "has_moderate_permission", None)
+            if moderate is not None:
+                assert not moderate(request), label
+    # The same admins allow writes when the deployment is not read-only.
+    assert admin.site._registry[Certification].has_add_permission(request)
+
+
+def test_pages_offer_no_write_controls(catalog, ro_superuser):
+    with read_only():
+        changelist = ro_superuser.get(reverse("admin:learning_certification_changelist"))
+        assert reverse("admin:learning_certification_add") not in changelist.content.decode()
+        change = ro_superuser.get(reverse("admin:learning_learningpath_change", args=["path-1"]))
+        assert 'name="_save"' not in change.content.decode()
+        queue = ro_superuser.get(reverse("admin:bots_workitem_changelist"))
+        assert queue.context["action_form"] is None or not [
+            value for value, _ in queue.context["action_form"].fields["action"].choices if value
+        ]
+
+
+FORCED_POSTS = [
+    (
+        "add certification",
+        lambda env: reverse("admin:learning_certification_add"),
+        {
+            "id": "cert-ro",
+            "name": "x",
+            "provider": "p",
+            "description": "d",
+            "difficulty": "beginner",
+            "category": "c",
+        },
+        lambda env: Certification.objects.filter(pk="cert-ro").exists(),
+    ),
+    (
+        "edit learning path",
+        lambda env: reverse("admin:learning_learningpath_change", args=["path-1"]),
+        {
+            "title": "Changed",
+            "description": "d",
+            "path_type": "skill",
+            "difficulty": "beginner",
+            "question_ids": "q-1",
+            "channels": "python",
+        },
+        lambda env: LearningPath.objects.get(pk="path-1").title == "Changed",
+    ),
+    (
+        "retry action",
+        lambda env: reverse("admin:bots_workitem_changelist"),
+        None,  # filled from the env
+        lambda env: WorkItem.objects.get(pk=env["work_item"].pk).status != "failed",
+    ),
+    (
+        "delete certification",
+        lambda env: reverse("admin:learning_certification_delete", args=["cert-1"]),
+        {"post": "yes"},
+        lambda env: not Certification.objects.filter(pk="cert-1").exists(),
+    ),
+    (
+        "moderate question",
+        lambda env: reverse("admin:interview_question_moderate", args=["q-1"]),
+        {"action": "flag", "reason": "bad"},
+        lambda env: Question.objects.get(pk="q-1").status != "active",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("label", "url", "data", "changed"), FORCED_POSTS, ids=[p[0] for p in FORCED_POSTS]
+)
+def test_forced_post_is_refused_with_a_message(catalog, ro_superuser, label, url, data, changed):
+    if data is None:
+        data = {
+            "action": "retry_items",
+            "_selected_action": [str(catalog["work_item"].pk)],
+            "index": "0",
+        }
+    with read_only(), CaptureQueriesContext(connection) as queries:
+        response = ro_superuser.post(url(catalog), data)
+    assert response.status_code == 403
+    assert REFUSAL in response.content.decode()
+    assert not changed(catalog)
+    writes = [
+        q["sql"] for q in queries if q["sql"].split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+    ]
+    assert writes == []
+
+
+@pytest.mark.sqld
+def test_sign_in_and_out_work_without_writing_session_or_last_login(make_user, fast_hasher):
+    user = make_user(None, superuser=True, username="reader", password=PASSWORD)
+    client = Client()
+    with read_only(), CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            reverse("admin:login"),
+            {"username": "reader", "password": PASSWORD, "next": reverse("admin:index")},
+        )
+        assert response.status_code == 302, response.content.decode()[:500]
+        index = client.get(reverse("admin:index"))
+        assert index.status_code == 200
+        assert index.context["user"].username == "reader"
+        assert client.post(reverse("admin:logout")).status_code == 200
+        assert client.get(reverse("admin:index")).status_code == 302
+    touched = [
+        q["sql"]
+        for q in queries
+        if q["sql"].split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+        and ("auth_user" in q["sql"] or "django_session" in q["sql"])
+    ]
+    assert touched == []
+    user.refresh_from_db()
+    assert user.last_login is None
+
+
+def test_last_login_is_still_written_normally(make_user, fast_hasher):
+    user = make_user(None, superuser=True, username="writer", password=PASSWORD)
+    response = Client().post(reverse("admin:login"), {"username": "writer", "password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    user.refresh_from_db()
+    assert user.last_login is not None
+    assert User.objects.filter(username="writer").exists()
