@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
@@ -64,8 +65,30 @@ def _source_name(request: HttpRequest) -> str:
     return request.user.get_username()
 
 
+class NarrowChangeList(ChangeList):
+    """Reads only the columns the list shows.
+
+    A page of 100 questions with every column (answers, explanations,
+    diagrams) is about half a megabyte from Turso; the list needs a few
+    short columns. Actions re-read their rows in full (`get_queryset`), so
+    only the displayed page is narrowed.
+    """
+
+    def get_results(self, request: HttpRequest) -> None:
+        self.queryset = self.queryset.only(*self.model_admin.changelist_columns)
+        super().get_results(request)
+
+
 class QuestionDisplayMixin:
     """Columns and moderation shared by the question list and the review queue."""
+
+    # The question columns the list display reads (see NarrowChangeList).
+    changelist_columns = (
+        "id", "question", "channel", "sub_channel", "difficulty", "status", "relevance_score", "last_updated",
+    )
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return NarrowChangeList
 
     @admin.display(description="question", ordering="question")
     def question_short(self, obj: Question) -> str:

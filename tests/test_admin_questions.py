@@ -414,3 +414,19 @@ def test_each_screen_stays_within_budget_and_does_not_grow_with_rows(moderator_c
 
     assert all(count <= BUDGET for count in small.values()), small
     assert large == small, (small, large)
+
+
+@pytest.mark.sqld
+def test_the_lists_read_only_the_columns_they_show(editor_client, moderator_client) -> None:
+    # Answers, explanations and diagrams are most of a row's bytes; a list
+    # page that selected them would move ~0.5 MB per view from Turso.
+    insert_question("q-wide", explanation="long text " * 500, diagram="graph TD; A-->B", status="flagged")
+    for client, url in (
+        (editor_client, reverse("admin:interview_question_changelist")),
+        (moderator_client, reverse("admin:interview_flaggedquestion_changelist")),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        row_queries = [q["sql"] for q in captured.captured_queries if 'FROM "questions"' in q["sql"]]
+        assert row_queries, url
+        assert not any('"questions"."explanation"' in sql or '"questions"."answer"' in sql for sql in row_queries)
