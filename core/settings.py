@@ -231,8 +231,11 @@ if ADMIN_URL == "/":
 # Sessions (in the database, shared by every instance) end after this much
 # idle time; IdleSessionMiddleware pushes the expiry forward at most once per
 # OI_SESSION_REFRESH_SECONDS instead of writing the session on every request.
+# A refresh costs three queries (BEGIN, UPDATE, COMMIT) on top of the page's
+# budget of eight, so it happens at most every five minutes: an hour's idle
+# session then ends 55 to 60 minutes after its last request.
 SESSION_COOKIE_AGE = env_int("OI_SESSION_IDLE_MINUTES", 60) * 60
-OI_SESSION_REFRESH_SECONDS = max(1, min(60, SESSION_COOKIE_AGE // 10))
+OI_SESSION_REFRESH_SECONDS = max(1, min(300, SESSION_COOKIE_AGE // 12))
 
 # Request size: non-file bodies are read into memory, so they stay small
 # (DATA_UPLOAD_MAX_MEMORY_SIZE above); multipart uploads (the importer) may be
