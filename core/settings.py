@@ -257,6 +257,8 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
+# Its start-up banner would open every management command's output.
+AXES_VERBOSE = False
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: none,
 # use the connecting address; a client could forge the header otherwise).
 OI_TRUSTED_PROXY_COUNT = env_int("OI_TRUSTED_PROXY_COUNT", 0)
