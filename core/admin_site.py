@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
@@ -159,6 +159,25 @@ def with_read_only_guard(admin_class: type) -> type:
     return guarded
 
 
+def with_lf_line_ends(data: QueryDict) -> QueryDict:
+    """`data` with every CRLF or CR line end turned into LF.
+
+    Browsers submit textarea text with CRLF line ends (the HTML spec says
+    so); the Node app and its bots write LF. Without this, saving a question
+    in a browser rewrites every untouched multi-line field and records it in
+    the history as changed.
+    """
+    if not any(isinstance(v, str) and "\r" in v for _, values in data.lists() for v in values):
+        return data
+    normalized = data.copy()
+    for key, values in data.lists():
+        normalized.setlist(
+            key, [v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str) else v for v in values]
+        )
+    normalized._mutable = False
+    return normalized
+
+
 class OpenInterviewAdminSite(admin.AdminSite):
     site_header = "Open Interview content admin"
     site_title = "Open Interview admin"
@@ -183,6 +202,8 @@ class OpenInterviewAdminSite(admin.AdminSite):
                 and view_name not in READ_ONLY_POST_VIEWS
             ):
                 return self.refuse_write(request)
+            if request.method == "POST":
+                request.POST = with_lf_line_ends(request.POST)
             return view(request, *args, **kwargs)
 
         return super().admin_view(refuse_writes, cacheable)

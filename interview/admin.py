@@ -513,12 +513,14 @@ class ReviewQueueAdmin(QuestionDisplayMixin, admin.ModelAdmin):
         # Newest flag first (an annotation, so not in `ordering`, which the checks limit to fields).
         return ["-flagged_at_sortable", "id"]
 
-    # A moderators' screen: seeing it takes the moderation permission.
+    # A moderators' screen: seeing it takes the moderation permission. Asked
+    # of the user directly, not through has_moderate_permission, which a
+    # read-only deployment turns off: there the queue is still readable.
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return self.has_moderate_permission(request)
+        return request.user.has_perm(MODERATE_PERMISSION)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_moderate_permission(request)
+        return request.user.has_perm(MODERATE_PERMISSION)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -528,6 +530,12 @@ class ReviewQueueAdmin(QuestionDisplayMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        # No approve/delete buttons where they would be refused (read-only).
+        if self.has_moderate_permission(request):
+            return self.list_display
+        return [name for name in self.list_display if name != "row_actions"]
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
         return redirect("admin:interview_question_change", object_id)

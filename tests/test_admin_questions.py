@@ -170,6 +170,24 @@ def test_an_untouched_save_writes_nothing(editor_client) -> None:
     assert read_raw("questions", "q-1", ["last_updated"])["last_updated"] == "2026-01-13T03:29:00.972Z"
 
 
+def test_a_browser_save_with_crlf_line_ends_keeps_lf_and_writes_nothing_untouched(editor_client) -> None:
+    # Browsers submit textarea text with CRLF line ends; the app writes LF.
+    insert_question("q-1", answer="line one\nline two", explanation="# Title\n\nbody")
+    page = editor_client.get(change_url("q-1"))
+    data = {
+        name: value.replace("\n", "\r\n") if isinstance(value, str) else value
+        for name, value in form_data(page).items()
+    }
+    assert editor_client.post(change_url("q-1"), data).status_code == 302
+    assert history_rows("q-1") == []
+
+    data["diagram"] = "graph TD\r\n  A-->B"
+    assert editor_client.post(change_url("q-1"), data).status_code == 302
+    stored = read_raw("questions", "q-1", ["answer", "explanation", "diagram"])
+    assert stored == {"answer": "line one\nline two", "explanation": "# Title\n\nbody", "diagram": "graph TD\n  A-->B"}
+    assert [row["changed_fields"] for row in history_rows("q-1")] == ['["diagram"]']
+
+
 def test_json_fields_are_edited_as_what_they_hold(editor_client) -> None:
     insert_question("q-1")
     page = editor_client.get(change_url("q-1"))

@@ -51,6 +51,7 @@ PAGES = [
     lambda env: reverse("admin:bots_workitem_changelist"),
     lambda env: reverse("admin:interview_question_change", args=["q-1"]),
     lambda env: reverse("admin:interview_question_changelist"),
+    lambda env: reverse("admin:interview_flaggedquestion_changelist"),
 ]
 
 
@@ -92,6 +93,8 @@ def test_pages_offer_no_write_controls(catalog, ro_superuser):
         assert reverse("admin:learning_certification_add") not in changelist.content.decode()
         change = ro_superuser.get(reverse("admin:learning_learningpath_change", args=["path-1"]))
         assert 'name="_save"' not in change.content.decode()
+        review = ro_superuser.get(reverse("admin:interview_flaggedquestion_changelist"))
+        assert review.status_code == 200 and 'value="approve"' not in review.content.decode()
         queue = ro_superuser.get(reverse("admin:bots_workitem_changelist"))
         assert queue.context["action_form"] is None or not [
             value for value, _ in queue.context["action_form"].fields["action"].choices if value

@@ -6,7 +6,11 @@
  *   answers HTML rendered and sanitised on the server (nh3); it is the only
  *   HTML inserted here.
  * - Diagram: rendered by the vendored Mermaid with securityLevel 'strict'
- *   (labels are text, no click callbacks, output sanitised by Mermaid).
+ *   (no click callbacks, output sanitised by Mermaid). Mermaid still puts a
+ *   label's HTML into a live element while measuring it, so a label holding
+ *   `<img onerror=...>` would be parsed by the browser (only the CSP stops
+ *   the handler): every `<` that would open a tag, other than `<br>`, is
+ *   handed to Mermaid as its entity code `#lt;`, which it draws as `<`.
  *   The source itself is only ever set as textContent.
  */
 (function () {
@@ -47,6 +51,11 @@
   }
 
   var diagramCounter = 0;
+  var TAG_OPENING = /<(?!br\s*\/?>)(?=[A-Za-z\/!?])/gi;
+
+  function withoutMarkup(text) {
+    return text.replace(TAG_OPENING, "#lt;");
+  }
 
   function setupMermaid(preview) {
     var field = document.getElementById(preview.dataset.previewFor);
@@ -60,7 +69,7 @@
       if (!text.trim()) { output.textContent = ""; return; }
       diagramCounter += 1;
       window.mermaid
-        .render("question-diagram-" + diagramCounter, text)
+        .render("question-diagram-" + diagramCounter, withoutMarkup(text))
         .then(function (result) {
           output.innerHTML = result.svg;  // produced by Mermaid in strict mode
           if (source) source.hidden = true;
