@@ -25,3 +25,13 @@ def sqld_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqldServer
 def on_real_server() -> bool:
     """True in the sqld pass, where the default database is a libSQL server."""
     return _on_real_server()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """Each test starts with an empty cache: the question list keeps its
+    channel choices for minutes, which would leak one test's data into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
