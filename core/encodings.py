@@ -37,6 +37,16 @@ class InvalidJSON(str):
         return f"InvalidJSON({str.__repr__(self)})"
 
 
+class JSONText(str):
+    """Text that is already exactly what `to_node_json` writes for some value.
+
+    Bulk writers encode a value once and reuse the text (a question's JSON
+    columns inside its history snapshot); `history_row` writes it as is.
+    """
+
+    __slots__ = ()
+
+
 class UnparsedTimestamp(str):
     """Stored text in a timestamp column that is not a timestamp; kept verbatim."""
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import models
+from django.utils import timezone
 
 from core.fields import TextColumnField
 
@@ -70,3 +72,58 @@ class AppUser(NodeModel):
 
     def set_password(self, raw_password: str) -> None:
         self.password = make_password(raw_password)
+
+
+class ImportUpload(models.Model):
+    """A file uploaded for import, waiting between its preview and the confirm.
+
+    Kept in the database (not on local disk or in a process's memory), so
+    the confirm may reach any instance behind the load balancer. Only its
+    uploader may see or confirm it; it is deleted on confirm or cancel, and
+    uploads left over a day are swept on the next upload
+    (core/importing/uploads.py). The file and the dry run's report are
+    stored compressed, in `ImportUploadPart`s.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=8)  # json, csv or xlsx
+    size = models.PositiveBigIntegerField(help_text="Bytes uploaded (before compression).")
+    # Import options chosen with the upload ("" model: inferred from the file).
+    model = models.CharField(max_length=64, blank=True, default="")
+    skip_invalid = models.BooleanField(default=False)
+    assign_ids = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "import upload"
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.size:,} bytes)"
+
+
+class ImportUploadPart(models.Model):
+    """One piece of an upload's compressed file or report.
+
+    A libSQL server refuses a single value of a few MB and answers at most
+    10 MB per request by default, so a 50 MB upload cannot be one BLOB.
+    """
+
+    FILE = "file"
+    REPORT = "report"
+
+    # The unique constraint's index (upload, kind, number) serves lookups by upload.
+    upload = models.ForeignKey(ImportUpload, on_delete=models.CASCADE, related_name="parts", db_index=False)
+    kind = models.CharField(max_length=8, choices=[(FILE, "file"), (REPORT, "report")])
+    number = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = "import upload part"
+        constraints = [
+            models.UniqueConstraint(fields=["upload", "kind", "number"], name="core_importuploadpart_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} part {self.number} of upload {self.upload_id}"

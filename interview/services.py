@@ -7,6 +7,7 @@ fields and their before/after values, and an unchanged save leaves nothing.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,73 @@ def question_snapshot(question: Question, field_names: list[str] | None = None) 
     }
 
 
+# The columns `history_row` fills, in its order: every column of
+# question_history but the generated `id`.
+HISTORY_ROW_FIELDS: tuple[str, ...] = (
+    "question_id",
+    "question_type",
+    "event_type",
+    "event_source",
+    "source_name",
+    "changes_summary",
+    "changed_fields",
+    "before_snapshot",
+    "after_snapshot",
+    "reason",
+    "metadata",
+    "created_at",
+)
+
+
+def history_row(
+    *,
+    question_id: str,
+    event_type: str,
+    event_source: str,
+    source_name: str | None,
+    changed_fields: list[str] | encodings.JSONText,
+    before: dict[str, Any] | encodings.JSONText | None,
+    after: dict[str, Any] | encodings.JSONText | None,
+    reason: str | None = None,
+    summary: str | None = None,
+    metadata: dict[str, Any] | encodings.JSONText | None = None,
+    created_at: str | None = None,
+) -> tuple[Any, ...]:
+    """A question_history row as the values stored in its columns (JSON as
+    text, the timestamp as text), in `HISTORY_ROW_FIELDS` order.
+
+    This is the one definition of what a history row holds; `build_history_entry`
+    builds its model instance from it and the importer inserts these tuples
+    directly. JSON arguments may come already encoded as `encodings.JSONText`;
+    `created_at` is stored text (default: now), so a bulk writer formats it once.
+    """
+    if not summary:
+        names = json.loads(changed_fields) if isinstance(changed_fields, encodings.JSONText) else changed_fields
+        summary = _summarize(event_type, names)
+    return (
+        str(question_id),
+        "question",
+        str(event_type),
+        str(event_source),
+        source_name,
+        summary,
+        _json_column(changed_fields),
+        _json_column(before),
+        _json_column(after),
+        reason or None,
+        _json_column(metadata),
+        created_at or encodings.format_node_timestamp(encodings.node_now()),
+    )
+
+
+def _json_column(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, encodings.JSONText):
+        return str(value)
+    return encodings.to_node_json(value)
+
+
 def build_history_entry(
     *,
     question_id: str,
@@ -71,21 +139,32 @@ def build_history_entry(
     summary: str | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> QuestionHistory:
-    """An unsaved history row; importers create many at once with bulk_create."""
-    return QuestionHistory(
+    """An unsaved history row (`history_row`'s values, read back as the model
+    would read them from the table); bulk writers save many with bulk_create."""
+    row = history_row(
         question_id=question_id,
-        question_type="question",
         event_type=event_type,
         event_source=event_source,
         source_name=source_name,
-        changes_summary=summary or _summarize(event_type, changed_fields),
         changed_fields=changed_fields,
-        before_snapshot=before,
-        after_snapshot=after,
-        reason=reason or None,
+        before=before,
+        after=after,
+        reason=reason,
+        summary=summary,
         metadata=metadata,
-        created_at=encodings.node_now(),
     )
+    return QuestionHistory(
+        **{name: _read_column(name, value) for name, value in zip(HISTORY_ROW_FIELDS, row, strict=True)}
+    )
+
+
+def _read_column(name: str, value: Any) -> Any:
+    field = QuestionHistory._meta.get_field(name)
+    if isinstance(field, NodeJSONField):
+        return encodings.from_node_json(value)
+    if isinstance(field, NodeTimestampField):
+        return encodings.read_stored_timestamp(value)
+    return value
 
 
 def _summarize(event_type: str, changed_fields: list[str]) -> str:

@@ -61,9 +61,16 @@ def test_push_creates_an_empty_database_and_second_run_has_nothing_to_do(
     executor = MigrationExecutor(database.connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     pending_ours = [m for m, _ in pending if m.app_label in CONTENT_APPS]
-    # Only migrations that change data, not schema, are left for `migrate`.
+    # Only migrations that change data, or create the admin's own tables
+    # (not the Node app's, e.g. core.ImportUpload), are left for `migrate`.
+    contract_tables = set(contract.contract_table_names())
     assert all(
         any(type(op).__name__ in ("RunPython", "RunSQL") for op in m.operations)
+        or all(
+            type(op).__name__ == "CreateModel"
+            and op.options.get("db_table", f"{m.app_label}_{op.name_lower}") not in contract_tables
+            for op in m.operations
+        )
         for m in pending_ours
     ), pending_ours
     assert any(m.app_label == "contenttypes" for m, _ in pending)

@@ -7,11 +7,13 @@ Add `ImportExportAdminMixin` in front of `admin.ModelAdmin`:
 It adds three admin URLs under the model's changelist:
 
 - `import/`: upload a file (JSON in the app's export format, CSV or XLSX);
-  it is checked with a dry run of the import engine and kept aside;
+  it is checked with a dry run of the import engine and kept, with the
+  dry run's report, in the database (core/importing/uploads.py) so any
+  instance can serve the next step;
 - `import/<token>/`: the preview: counts of new, updated, unchanged and
   invalid records, the field-level changes of updated ones, every problem
   (file, record, field, reason), paginated; confirming imports everything
-  or nothing;
+  or nothing, cancelling deletes the upload; only the uploader reaches it;
 - `export/?format=json|csv|xlsx&<the changelist's filters>`: the filtered list.
 
 Only users with `interview.import_content` see or reach import, and with
@@ -23,10 +25,6 @@ with its own `change_list_template` includes
 
 from __future__ import annotations
 
-import json
-import secrets
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -40,21 +38,22 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from core.importing.exporting import EXPORT_FORMATS, ExportError, export_queryset
-from core.importing.readers import SUPPORTED_SUFFIXES, read_bytes
+from core.importing.readers import SUPPORTED_SUFFIXES, cyclic_gc_paused, read_bytes
 from core.importing.services import import_files
 from core.importing.specs import IMPORT_ORDER, SPECS, spec_for_model
+from core.importing.uploads import (
+    UploadGone,
+    discard_upload,
+    find_upload,
+    import_upload,
+    store_upload,
+    upload_report,
+)
+from core.models import ImportUpload
 
 IMPORT_PERMISSION = "interview.import_content"
 EXPORT_PERMISSION = "interview.export_content"
 PREVIEW_PAGE_SIZE = 50
-
-
-def upload_dir() -> Path:
-    """Where uploads wait between preview and confirm (settings.IMPORT_UPLOAD_DIR)."""
-    configured = getattr(settings, "IMPORT_UPLOAD_DIR", None)
-    directory = Path(configured) if configured else Path(tempfile.gettempdir()) / "oi-import-uploads"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
 
 
 class ImportUploadForm(forms.Form):
@@ -172,25 +171,37 @@ class ImportExportAdminMixin:
         if request.method == "POST":
             form = ImportUploadForm(request.POST, request.FILES)
             if form.is_valid():
+                # The size was checked (clean_file) before anything is read.
                 upload = form.cleaned_data["file"]
                 model_name = form.cleaned_data["model"] or None
                 content = upload.read()
-                source = read_bytes(name=upload.name, content=content, model=model_name)
+                with cyclic_gc_paused():
+                    source = read_bytes(name=upload.name, content=content, model=model_name)
+                    report = None
+                    if not source.problem and not source.note:
+                        report = import_files(
+                            files=[source],
+                            user_label=request.user.get_username(),
+                            dry_run=True,
+                            skip_invalid=form.cleaned_data["skip_invalid"],
+                            assign_ids=form.cleaned_data["assign_ids"],
+                        )
                 if source.problem:
                     form.add_error("file", f"{upload.name} {source.problem}.")
                 elif source.note:
                     form.add_error("file", f"{upload.name}: {source.note}.")
-                else:
-                    token = self._store_upload(request, upload.name, content, form.cleaned_data)
-                    report = import_files(
-                        files=[source],
-                        user_label=request.user.get_username(),
-                        dry_run=True,
-                        skip_invalid=form.cleaned_data["skip_invalid"],
-                        assign_ids=form.cleaned_data["assign_ids"],
+                elif report is not None:
+                    del source
+                    stored = store_upload(
+                        user=request.user,
+                        filename=upload.name,
+                        content=content,
+                        model=model_name,
+                        skip_invalid=bool(form.cleaned_data["skip_invalid"]),
+                        assign_ids=bool(form.cleaned_data["assign_ids"]),
+                        report=report.to_dict(),
                     )
-                    _write_json(upload_dir() / token / "report.json", report.to_dict())
-                    return HttpResponseRedirect(self._preview_url(token))
+                    return HttpResponseRedirect(self._preview_url(str(stored.pk)))
         else:
             form = ImportUploadForm(initial={"model": spec.name})
         context = {
@@ -206,11 +217,17 @@ class ImportExportAdminMixin:
     def import_preview_view(self, request: HttpRequest, token: str) -> HttpResponse:
         if not self.has_import_permission(request):
             raise PermissionDenied
-        folder = self._upload_folder(request, token)
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        upload = find_upload(token=token, user=request.user)
+        if upload is None:
+            # Also for someone else's upload: its existence is not shown.
+            raise Http404("No such import: it was confirmed, cancelled or has expired.")
         if request.method == "POST":
-            return self._confirm_import(request, folder, meta)
-        report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+            if "cancel" in request.POST:
+                discard_upload(upload=upload)
+                messages.info(request, f"Import of {upload.filename} cancelled; nothing was written.")
+                return HttpResponseRedirect(self._changelist_url())
+            return self._confirm_import(request, upload)
+        report = upload_report(upload=upload)
         problems = Paginator(report["problems"], PREVIEW_PAGE_SIZE).get_page(request.GET.get("problems"))
         updates = [
             {**update, "model": model_name}
@@ -221,8 +238,8 @@ class ImportExportAdminMixin:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Preview import of {meta['filename']}",
-            "meta": meta,
+            "title": f"Preview import of {upload.filename}",
+            "meta": upload,
             "report": report,
             "model_reports": [
                 {**model_report, "ignored": sorted(model_report["ignored_keys"].items())}
@@ -235,59 +252,24 @@ class ImportExportAdminMixin:
         }
         return TemplateResponse(request, self.import_preview_template, context)
 
-    def _confirm_import(self, request: HttpRequest, folder: Path, meta: dict[str, Any]) -> HttpResponse:
-        content = (folder / "upload").read_bytes()
-        source = read_bytes(name=meta["filename"], content=content, model=meta["model"])
-        report = import_files(
-            files=[source],
-            user_label=request.user.get_username(),
-            dry_run=False,
-            skip_invalid=meta["skip_invalid"],
-            assign_ids=meta["assign_ids"],
-        )
+    def _confirm_import(self, request: HttpRequest, upload: ImportUpload) -> HttpResponse:
+        try:
+            report = import_upload(upload=upload, user_label=request.user.get_username())
+        except UploadGone:
+            messages.warning(request, f"The import of {upload.filename} was already confirmed or cancelled.")
+            return HttpResponseRedirect(self._changelist_url())
         if report.error:
-            _write_json(folder / "report.json", report.to_dict())
             messages.error(request, report.error)
-            return HttpResponseRedirect(self._preview_url(folder.name))
-        shutil.rmtree(folder, ignore_errors=True)
+            return HttpResponseRedirect(self._preview_url(str(upload.pk)))
         totals = report.totals()
         messages.success(
             request,
-            f"Imported {meta['filename']}: {totals['created']:,} new, {totals['updated']:,} updated, "
+            f"Imported {upload.filename}: {totals['created']:,} new, {totals['updated']:,} updated, "
             f"{totals['unchanged']:,} unchanged, {totals['invalid_records']:,} left out as invalid.",
         )
         return HttpResponseRedirect(self._changelist_url())
 
     # -- helpers ---------------------------------------------------------------
-
-    def _store_upload(self, request: HttpRequest, filename: str, content: bytes, options: dict[str, Any]) -> str:
-        token = secrets.token_urlsafe(16)
-        folder = upload_dir() / token
-        folder.mkdir(parents=True)
-        (folder / "upload").write_bytes(content)
-        _write_json(
-            folder / "meta.json",
-            {
-                "filename": Path(filename).name,
-                "user_id": request.user.pk,
-                "model": options["model"] or None,
-                "skip_invalid": bool(options["skip_invalid"]),
-                "assign_ids": bool(options["assign_ids"]),
-            },
-        )
-        return token
-
-    def _upload_folder(self, request: HttpRequest, token: str) -> Path:
-        if not token.replace("-", "").replace("_", "").isalnum():
-            raise Http404("No such import.")
-        folder = upload_dir() / token
-        try:
-            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise Http404("No such import: it was confirmed, or has expired.") from None
-        if meta.get("user_id") != request.user.pk:
-            raise Http404("No such import.")
-        return folder
 
     def _changelist_url(self) -> str:
         info = f"{self.opts.app_label}_{self.opts.model_name}"
@@ -302,7 +284,3 @@ def _with_format(query: Any, file_format: str) -> str:
     query = query.copy()
     query["format"] = file_format
     return query.urlencode()
-
-
-def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")

@@ -3,10 +3,14 @@ write everything in a few statements inside one transaction.
 
 Why not django-import-export's own import: it looks up and saves row by
 row, two or more statements per row, which over a network link to Turso is
-minutes for 30,000 questions. Here the existing rows are read `READ_CHUNK`
-ids per query, the diff is computed in Python, and the writes are
-`executemany` calls (one `executemany` is one request per 1,000 statements
-on the remote engine, and SQLite's fastest insert path locally).
+minutes for 30,000 questions. Here which records exist is asked
+`READ_CHUNK` ids per query, the diff is computed in Python, and the writes
+are built as tuples of column values (history rows included, their
+snapshots assembled from the already-encoded values) and sent as one
+`executemany` per table and chunk locally (SQLite's fastest insert path),
+or as multi-row `INSERT ... SELECT ... FROM json_each(?)` statements
+batched into requests of a few MB on a libSQL server (30,000 questions
+with their history: about 70 round trips).
 
 Nothing is written unless every record is valid (or `skip_invalid` was
 asked for), and then all of it is written or, on any database error,
@@ -30,14 +34,18 @@ from django.db import DatabaseError, connection, models, transaction
 
 from core import encodings
 from core.fields import NodeJSONField, NodeTimestampField
-from core.importing.readers import SourceFile, SourceRecord, parse_json
+from core.importing.readers import SourceFile, SourceRecord, cyclic_gc_paused, parse_json
 from core.importing.report import FieldChange, ImportReport, ModelReport, Problem, UpdatedRecord
 from core.importing.specs import IMPORT_ORDER, SPECS, ModelSpec, spec_for_model, spec_named
 from interview import services as question_services
 from interview.models import HistoryEventSource, HistoryEventType, Question, QuestionHistory
 
-# Ids per `id IN (...)` lookup: well under every engine's parameter limit.
-READ_CHUNK = 500
+# Ids per `id IN (...)` query that asks only which exist (at most the
+# engine's parameter limit): on a libSQL server each query is a round trip.
+READ_CHUNK = 5000
+# Whole rows per query: 500 questions stay far below the 10 MB a libSQL
+# server answers by default.
+ROW_READ_CHUNK = 500
 # Records per write step; each step is one `executemany` per table.
 WRITE_CHUNK = 1000
 
@@ -116,6 +124,28 @@ def import_files(
       refused unless `skip_invalid`, which leaves those out;
     - a database error midway rolls everything back.
     """
+    with cyclic_gc_paused():
+        return _import_files(
+            files=files,
+            user_label=user_label,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            assign_ids=assign_ids,
+            progress=progress,
+            count_files=count_files,
+        )
+
+
+def _import_files(
+    *,
+    files: Sequence[SourceFile],
+    user_label: str,
+    dry_run: bool,
+    skip_invalid: bool,
+    assign_ids: bool,
+    progress: Progress | None,
+    count_files: bool,
+) -> ImportReport:
     started = time.perf_counter()
     report = ImportReport(dry_run=dry_run, skip_invalid=skip_invalid)
     batches: dict[str, list[SourceRecord]] = defaultdict(list)
@@ -141,8 +171,9 @@ def import_files(
                 plans = _plan_all(report, ordered, batches, assign_ids=assign_ids, progress=progress)
                 if report.has_problems and not skip_invalid:
                     raise _Refused
+                now = encodings.node_now()
                 for plan in plans:
-                    _write_plan(plan, user_label=user_label, progress=progress)
+                    _write_plan(plan, user_label=user_label, progress=progress, now=now)
             report.committed = True
     except _Refused:
         pass
@@ -206,7 +237,7 @@ def _plan_model(
 ) -> _Plan:
     plan = _Plan(spec=spec, report=report)
     report.received += len(records)
-    converters = {key: (f, _converter_for(f)) for key, f in spec.columns.items()}
+    rules = _key_rules(spec)
     pk_name = spec.pk_field.name
     invalid: dict[int, list[Problem]] = {}  # index in `records` -> problems
     pending: dict[int, _Pending] = {}
@@ -215,7 +246,7 @@ def _plan_model(
         invalid.setdefault(index, []).append(problem)
 
     for index, record in enumerate(records):
-        values, problems = _convert_record(record, converters, report)
+        values, problems = _convert_record(record, rules, report)
         for problem in problems:
             refuse(index, problem)
         if not problems:
@@ -281,16 +312,42 @@ def _plan_model(
     return plan
 
 
+@dataclass(frozen=True, slots=True)
+class _KeyRule:
+    """How one of the file's keys becomes a field value (see `_key_rules`)."""
+
+    key: str
+    name: str  # the model field's name
+    kind: int
+    convert: Callable[[Any, bool], Any]
+    required: bool  # NOT NULL without a default: an empty value is refused
+
+
+# A value of these kinds needs no conversion call in the common case (text
+# as text, JSON inline in a JSON file): 30,000 questions are ~600,000 values.
+_KIND_TEXT, _KIND_JSON, _KIND_OTHER = range(3)
+_INLINE_JSON_TYPES = frozenset({list, dict, str, int, bool, type(None)})
+
+
+def _key_rules(spec: ModelSpec) -> dict[str, _KeyRule]:
+    rules = {}
+    for key, model_field in spec.columns.items():
+        convert = _converter_for(model_field)
+        kind = _KIND_TEXT if convert is _to_text else _KIND_JSON if convert is _to_json_value else _KIND_OTHER
+        required = not model_field.null and not _fillable(model_field)
+        rules[key] = _KeyRule(key=key, name=model_field.name, kind=kind, convert=convert, required=required)
+    return rules
+
+
 def _convert_record(
     record: SourceRecord,
-    converters: dict[str, tuple[models.Field, Callable[[Any, bool], Any]]],
+    rules: dict[str, _KeyRule],
     report: ModelReport,
 ) -> tuple[dict[str, Any], list[Problem]]:
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     data = record.data
-    record_id = data.get("id") if isinstance(data.get("id"), str | int) else None
-    record_id = str(record_id) if record_id is not None else None
+    tabular = record.tabular
     if "__not_an_object__" in data:
         return values, [Problem(file=record.file, record=record.number, reason="is not a JSON object")]
     if "__extra_cells__" in data:
@@ -298,38 +355,54 @@ def _convert_record(
             Problem(
                 file=record.file,
                 record=record.number,
-                record_id=record_id,
+                record_id=_record_id(data),
                 reason="has more cells than the header has columns",
             )
         )
     for key, raw in data.items():
-        entry = converters.get(key)
-        if entry is None:
+        rule = rules.get(key)
+        if rule is None:
             if not key.startswith("__"):
                 report.ignored_keys[key] += 1
             continue
-        model_field, convert = entry
-        try:
-            value = convert(raw, record.tabular)
-        except InvalidValue as exc:
-            problems.append(
-                Problem(file=record.file, record=record.number, field=key, reason=str(exc), record_id=record_id)
-            )
-            continue
-        if value is None or value == "":
-            if not model_field.null and not _fillable(model_field):
+        kind = rule.kind
+        if kind == _KIND_TEXT and type(raw) is str:
+            value = raw
+        elif kind == _KIND_JSON and not tabular and type(raw) in _INLINE_JSON_TYPES:
+            value = raw
+        else:
+            try:
+                value = rule.convert(raw, tabular)
+            except InvalidValue as exc:
                 problems.append(
                     Problem(
                         file=record.file,
                         record=record.number,
                         field=key,
-                        reason="is required but empty",
-                        record_id=record_id,
+                        reason=str(exc),
+                        record_id=_record_id(data),
                     )
                 )
                 continue
-        values[model_field.name] = value
+        if rule.required and (value is None or value == ""):
+            problems.append(
+                Problem(
+                    file=record.file,
+                    record=record.number,
+                    field=key,
+                    reason="is required but empty",
+                    record_id=_record_id(data),
+                )
+            )
+            continue
+        values[rule.name] = value
     return values, problems
+
+
+def _record_id(data: dict[str, Any]) -> str | None:
+    """The record's id as problems name it, when it has a usable one."""
+    record_id = data.get("id")
+    return str(record_id) if isinstance(record_id, str | int) else None
 
 
 def _fillable(model_field: models.Field) -> bool:
@@ -431,7 +504,7 @@ def _refuse_missing_references(
     known = set(created_question_ids)
     target = relations[0].related_model
     unknown = list(wanted - known)
-    for chunk in _chunks(unknown, READ_CHUNK):
+    for chunk in _chunks(unknown, _read_chunk()):
         known.update(target.objects.filter(pk__in=chunk).values_list("pk", flat=True))
     for index in list(pending):
         item = pending[index]
@@ -454,25 +527,39 @@ def _refuse_missing_references(
 def _load_existing(
     spec: ModelSpec, pending: dict[int, _Pending], progress: Progress | None
 ) -> dict[Any, models.Model]:
-    """The stored rows the records name, `READ_CHUNK` per query."""
+    """The stored rows the records name.
+
+    Which ids exist is asked `READ_CHUNK` ids per query; only the rows that
+    do exist are then read, `ROW_READ_CHUNK` per query, so a new import of
+    30,000 records costs a handful of queries and no response outgrows the
+    server's limit (10 MB by default on libSQL).
+    """
     manager = spec.model._default_manager.order_by()
     existing: dict[Any, models.Model] = {}
     pks = [item.pk for item in pending.values() if item.pk is not None]
-    for done, chunk in enumerate(_chunks(pks, READ_CHUNK)):
+    found: list[Any] = []
+    size = _read_chunk()
+    for chunk in _chunks(pks, size):
+        found.extend(manager.filter(pk__in=chunk).values_list("pk", flat=True))
+    for done, chunk in enumerate(_chunks(found, ROW_READ_CHUNK)):
         for row in manager.filter(pk__in=chunk):
             existing[row.pk] = row
         if progress:
-            progress(f"reading {spec.name}", min((done + 1) * READ_CHUNK, len(pks)), len(pks))
+            progress(f"reading {spec.name}", min((done + 1) * ROW_READ_CHUNK, len(found)), len(found))
     if spec.natural_key:
         # Rows are looked up by the question they hang off, then matched in Python.
         anchor = next(n for n in spec.natural_key if spec.model._meta.get_field(n).is_relation)
         anchor_field = spec.model._meta.get_field(anchor)
         by_key = [item for item in pending.values() if item.pk is None]
         anchors = list({item.values.get(anchor) for item in by_key} - {None})
-        for chunk in _chunks(anchors, READ_CHUNK):
+        for chunk in _chunks(anchors, ROW_READ_CHUNK):
             for row in manager.filter(**{f"{anchor_field.attname}__in": chunk}):
                 existing.setdefault(_natural_key_of_row(spec, row), row)
     return existing
+
+
+def _read_chunk() -> int:
+    return max(1, min(READ_CHUNK, connection.features.max_query_params))
 
 
 def _natural_key(spec: ModelSpec, values: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -615,15 +702,17 @@ def _to_timestamp(raw: Any, tabular: bool) -> datetime | None:
     if not isinstance(raw, str):
         raise InvalidValue(f"{raw!r} is not a timestamp")
     try:
-        parsed = encodings.parse_node_timestamp(raw)
+        if _CANONICAL_TIMESTAMP.fullmatch(raw):
+            # Already the app's own form (UTC, `Z`): keep the text, skip
+            # formatting it again; parsed straight into the marker type.
+            stored = encodings.StoredTimestamp.fromisoformat(raw)
+            stored.stored_text = raw
+            return stored
+        return encodings.parse_node_timestamp(raw)
     except ValueError:
         raise InvalidValue(
             f"{raw!r} is not a timestamp (use 2026-01-13T03:29:00.972Z or 2026-01-13 03:29:00)"
         ) from None
-    if _CANONICAL_TIMESTAMP.fullmatch(raw):
-        # Already the app's own form: keep the text, skip formatting it again.
-        return encodings.StoredTimestamp.from_text(raw, parsed)
-    return parsed
 
 
 _CANONICAL_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -675,66 +764,225 @@ def _to_text(raw: Any, tabular: bool) -> str | None:
 
 # --------------------------------------------------------------------------
 # Writes
+#
+# Rows are built as tuples of column values straight from the converted
+# records: no model instances, each JSON value encoded once. A new
+# question's history snapshot is assembled from the same encoded column
+# values (`_RowLayout.encode`), so 30,000 questions cost one
+# pass over their values, not three.
 
 
-def _write_plan(plan: _Plan, *, user_label: str, progress: Progress | None) -> None:
+def _write_plan(plan: _Plan, *, user_label: str, progress: Progress | None, now: datetime) -> None:
     spec = plan.spec
     total = len(plan.creates) + len(plan.updates)
     done = 0
-    fills = _fills(spec)
-    for chunk in _chunks(plan.creates, WRITE_CHUNK):
-        rows = [_complete_row(spec, item.values, fills) for item in chunk]
-        _insert_rows(spec.model, rows)
-        if spec.writes_history:
-            _write_history(spec, chunk, rows, user_label=user_label, created=True)
-            plan.report.history_rows += len(chunk)
-        done += len(chunk)
+    # Every row this import creates or changes carries the same instant.
+    now_text = encodings.format_node_timestamp(now)
+    for records, inserts in _create_statements(plan, user_label=user_label, now=now, now_text=now_text):
+        for insert in inserts:
+            _insert(insert.table, insert.columns, insert.rows)
+            if insert.table == QuestionHistory._meta.db_table:
+                plan.report.history_rows += len(insert.rows)
+        done += records
         if progress:
             progress(f"writing {spec.name}", done, total)
     for chunk in _chunks(plan.updates, WRITE_CHUNK):
         _update_rows(spec, chunk)
         if spec.writes_history:
-            _write_history(spec, chunk, None, user_label=user_label, created=False)
+            _insert(
+                QuestionHistory._meta.db_table,
+                _HISTORY_COLUMNS,
+                [_update_history_row(spec, item, user_label=user_label, created_at=now_text) for item in chunk],
+            )
             plan.report.history_rows += len(chunk)
         done += len(chunk)
         if progress:
             progress(f"writing {spec.name}", done, total)
 
 
-def _complete_row(spec: ModelSpec, values: dict[str, Any], fills: list[tuple[str, bool, Any]]) -> dict[str, Any]:
-    """Every column of a new row: given values, then the model's defaults (see `_fills`)."""
-    row = dict(values)
-    now = None
-    for name, nullable, default in fills:
-        if row.get(name) is not None or (nullable and name in row):
-            continue  # given, or an explicit null in a nullable column stays null, as in the file
-        if default is _NOW:
-            now = now or encodings.node_now()
-            row[name] = now
-        else:
-            row[name] = default
-    return row
+@dataclass(frozen=True, slots=True)
+class _Insert:
+    table: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+
+def _create_statements(
+    plan: _Plan, *, user_label: str, now: datetime, now_text: str
+) -> Iterator[tuple[int, list[_Insert]]]:
+    """Per chunk of new records: how many, and the INSERTs of their rows and
+    history rows (computed here, written by the caller)."""
+    spec = plan.spec
+    now_value = encodings.StoredTimestamp.from_text(now_text, now)
+    pk_name = spec.pk_field.name
+    for chunk in _chunks(plan.creates, WRITE_CHUNK):
+        by_layout: dict[_RowLayout, list[_Pending]] = defaultdict(list)
+        for item in chunk:
+            with_pk = not spec.pk_is_generated or item.values.get(pk_name) is not None
+            by_layout[_layout(spec.model, with_pk=with_pk)].append(item)
+        inserts = []
+        for layout, items in by_layout.items():
+            rows, snapshots, changed = layout.encode(
+                [item.values for item in items], now_value, with_snapshots=spec.writes_history
+            )
+            inserts.append(_Insert(spec.model._meta.db_table, layout.columns, rows))
+            if spec.writes_history:
+                history = [
+                    question_services.history_row(
+                        question_id=str(item.pk),
+                        event_type=HistoryEventType.IMPORTED,
+                        event_source=HistoryEventSource.IMPORT,
+                        source_name=user_label,
+                        changed_fields=changed_fields,
+                        before=None,
+                        after=after,
+                        metadata=_metadata(item.source),
+                        summary=_IMPORTED_SUMMARY,
+                        created_at=now_text,
+                    )
+                    for item, after, changed_fields in zip(items, snapshots, changed, strict=True)
+                ]
+                inserts.append(_Insert(QuestionHistory._meta.db_table, _HISTORY_COLUMNS, history))
+        yield len(chunk), inserts
 
 
 _NOW = object()
 
 
-def _fills(spec: ModelSpec) -> list[tuple[str, bool, Any]]:
-    """(field name, nullable, value for a new row that lacks it) for every non-pk column."""
-    fills = []
-    for model_field in spec.model._meta.concrete_fields:
-        if model_field.primary_key:
-            continue
-        if isinstance(model_field, NodeTimestampField) and (model_field.set_on_create or model_field.set_on_change):
-            default: Any = _NOW
-        elif model_field.has_default():
-            default = model_field.get_default()
-        elif model_field.has_db_default() and not hasattr(model_field.db_default, "resolve_expression"):
-            default = model_field.db_default
-        else:
-            default = None
-        fills.append((model_field.name, model_field.null, default))
-    return fills
+
+class _RowLayout:
+    """The INSERT columns of one model and how converted records become rows
+    of column values (every column, in model order).
+
+    A column a record does not give gets what a new row of the model gets:
+    `now` for the set-on-create/change timestamps, else the field's
+    default; an explicit null in a nullable column stays null, as in the
+    file. Records are encoded a chunk at a time, column by column: one list
+    comprehension per column instead of branching per value.
+    """
+
+    def __init__(self, model: type[models.Model], *, with_pk: bool) -> None:
+        self.fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+        self.columns = tuple(f.column for f in self.fields)
+        self._plan = []
+        for model_field in self.fields:
+            if model_field.primary_key:
+                default: Any = None
+            elif isinstance(model_field, NodeTimestampField) and (
+                model_field.set_on_create or model_field.set_on_change
+            ):
+                default = _NOW
+            elif model_field.has_default():
+                default = model_field.get_default()
+            elif model_field.has_db_default() and not hasattr(model_field.db_default, "resolve_expression"):
+                default = model_field.db_default
+            else:
+                default = None
+            self._plan.append((model_field, default, db_encoder(model_field)))
+        # The encoded `changed_fields` list per set of non-null columns (few distinct sets).
+        self._changed_fields: dict[int, encodings.JSONText] = {}
+
+    def encode(
+        self, records: list[dict[str, Any]], now: datetime, *, with_snapshots: bool = False
+    ) -> tuple[list[tuple[Any, ...]], list[encodings.JSONText], list[encodings.JSONText]]:
+        """The rows of `records` (dicts of field name -> converted value).
+
+        With `with_snapshots`, also each new row's history `after_snapshot`
+        (every field) and `changed_fields` (the non-null ones), exactly as
+        `create_question` records them (tests/test_import_speed.py compares
+        the two), assembled from the row's already-encoded values.
+        """
+        stored_columns = []
+        fragment_columns = []
+        present = [0] * len(records)
+        for bit, (model_field, default, encode) in enumerate(self._plan):
+            name = model_field.name
+            fill = now if default is _NOW else default
+            if fill is None:
+                column = [values.get(name) for values in records]
+            elif model_field.null:
+                column = [fill if value is _ABSENT else value for value in (v.get(name, _ABSENT) for v in records)]
+            else:
+                column = [fill if value is None else value for value in (v.get(name) for v in records)]
+            stored = column if encode is _encode_as_is else list(map(encode, column))
+            stored_columns.append(stored)
+            if with_snapshots:
+                flag = 1 << bit
+                present = [mask | flag if value is not None else mask for mask, value in zip(present, stored, strict=True)]
+                fragment_columns.append(_snapshot_fragments(model_field, column, stored))
+        rows = list(zip(*stored_columns, strict=True))
+        if not with_snapshots:
+            return rows, [], []
+        snapshots = [encodings.JSONText("{" + ",".join(parts) + "}") for parts in zip(*fragment_columns, strict=True)]
+        return rows, snapshots, [self._changed(mask) for mask in present]
+
+    def _changed(self, mask: int) -> encodings.JSONText:
+        changed = self._changed_fields.get(mask)
+        if changed is None:
+            names = [f.name for bit, (f, _d, _e) in enumerate(self._plan) if mask >> bit & 1]
+            changed = self._changed_fields[mask] = encodings.JSONText(encodings.to_node_json(names))
+        return changed
+
+
+_ABSENT = object()
+
+
+def _snapshot_fragments(model_field: models.Field, values: list[Any], stored: list[Any]) -> list[str]:
+    """`"name":<JSON>` of each value in a history snapshot, reusing the
+    encoded column values: JSON columns are already JSON text, text needs
+    only quoting; anything unusual takes `snapshot_value` + `to_node_json`."""
+    key = _JSON_STRING(model_field.name) + ":"
+    null = key + "null"
+
+    def other(value: Any) -> str:
+        return key + encodings.to_node_json(question_services.snapshot_value(model_field, value))
+
+    if isinstance(model_field, NodeJSONField):
+        if any(type(value) is encodings.InvalidJSON for value in values):
+            return [null if value is None else other(value) for value in values]
+        return [null if text is None else key + text for text in stored]
+    if isinstance(model_field, models.BooleanField):
+        true, false = key + "true", key + "false"
+        return [
+            null if value is None else true if value is True else false if value is False else other(value)
+            for value in values
+        ]
+    if isinstance(model_field, models.IntegerField) and not model_field.is_relation:
+        return [
+            null if value is None else key + str(value) if type(value) is int else other(value)
+            for value in values
+        ]
+    if isinstance(model_field, NodeTimestampField | models.CharField | models.TextField):
+        return [
+            null if text is None else key + _json_string(text) if type(text) is str else other(value)
+            for value, text in zip(values, stored, strict=True)
+        ]
+    return [null if value is None else other(value) for value in values]
+
+
+def _json_string(text: str) -> str:
+    """`text` as a JSON string the way JSON.stringify writes it (non-ASCII kept).
+
+    ASCII text (but DEL, which only the ASCII encoder escapes) takes the
+    ASCII encoder, which gives the same result about half again as fast.
+    """
+    if text.isascii() and "\x7f" not in text:
+        return _JSON_STRING_ASCII(text)
+    return _JSON_STRING(text)
+
+
+_JSON_STRING = json.encoder.encode_basestring
+_JSON_STRING_ASCII = json.encoder.encode_basestring_ascii
+
+
+@functools.cache
+def _layout(model: type[models.Model], *, with_pk: bool) -> _RowLayout:
+    return _RowLayout(model, with_pk=with_pk)
+
+
+def _metadata(source: SourceRecord) -> encodings.JSONText:
+    """`{"file": ..., "record": n}`: where the history row's values came from."""
+    return encodings.JSONText(f'{{"file":{_JSON_STRING(source.file)},"record":{int(source.number)}}}')
 
 
 def _db_value(model_field: models.Field, value: Any) -> Any:
@@ -779,30 +1027,58 @@ def db_encoder(model_field: models.Field, *, trusted_json: bool = True) -> Calla
     return functools.partial(_db_value, model_field)
 
 
-def _insert_rows(
-    model: type[models.Model], rows: list[dict[str, Any]], *, untrusted_json: frozenset[str] = frozenset()
-) -> None:
-    """INSERT rows (field name -> value) with one `executemany` per column set.
+# INSERTs sent to a libSQL server carry their rows as one JSON text
+# parameter that the server unpacks with `json_each`: one value in the
+# request instead of one per column and row (building those was most of the
+# client's time), and one statement to parse per up to 200 rows. The server
+# refuses a single value of a few MB, so a statement's JSON stays under
+# `REMOTE_STATEMENT_BYTES`; a request (one round trip) carries up to
+# `hrana.BATCH_MAX_BYTES` of statements.
+REMOTE_ROWS_PER_STATEMENT = 200
+REMOTE_STATEMENT_BYTES = 1 << 20
 
-    JSON values in `untrusted_json` columns may hold values read from the
-    database, and get the full `JSON.stringify` treatment.
+
+def _insert(table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """INSERT `rows` (tuples of column values in `columns` order).
+
+    Locally one `executemany` (SQLite's fastest path: one prepared
+    statement, no SQL text per row); on a libSQL server `execute_batch` of
+    `INSERT ... SELECT` from JSON arrays of rows.
     """
+    if not rows:
+        return
     quote = connection.ops.quote_name
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        groups[tuple(row)].append(row)
-    for names, group in groups.items():
-        fields = [model._meta.get_field(name) for name in names]
-        fields = [f for f in fields if not (f.primary_key and group[0].get(f.name) is None)]
-        sql = "INSERT INTO {} ({}) VALUES ({})".format(
-            quote(model._meta.db_table),
-            ", ".join(quote(f.column) for f in fields),
-            ", ".join(["%s"] * len(fields)),
-        )
-        encoders = [(f.name, db_encoder(f, trusted_json=f.name not in untrusted_json)) for f in fields]
-        params = [[encode(row[name]) for name, encode in encoders] for row in group]
+    target = "INSERT INTO {} ({})".format(quote(table), ", ".join(quote(column) for column in columns))
+    if not getattr(connection, "is_remote", False):
         with connection.cursor() as cursor:
-            cursor.executemany(sql, params)
+            cursor.executemany("{} VALUES ({})".format(target, ", ".join(["%s"] * len(columns))), rows)
+        return
+    # `value ->> n` is element n of a row's array as an SQL value: a JSON
+    # string is TEXT, a number INTEGER, null NULL; the same values the
+    # local path binds (rows hold only text, integers and None).
+    select = ", ".join(f"value ->> {index}" for index in range(len(columns)))
+    sql = f"{target} SELECT {select} FROM json_each(%s)"
+    connection.execute_batch([(sql, [rows_json]) for rows_json in _json_row_arrays(rows)], want_rows=False)
+
+
+def _json_row_arrays(rows: list[tuple[Any, ...]]) -> Iterator[str]:
+    """`rows` as JSON arrays of rows, each within the statement limits above."""
+    group: list[str] = []
+    size = 0
+    for row in rows:
+        text = _ROW_ENCODE(row)
+        if group and (len(group) >= REMOTE_ROWS_PER_STATEMENT or size + len(text) > REMOTE_STATEMENT_BYTES):
+            yield "[" + ",".join(group) + "]"
+            group, size = [], 0
+        group.append(text)
+        size += len(text) + 1
+    if group:
+        yield "[" + ",".join(group) + "]"
+
+
+# Non-ASCII kept: the server's limit is on the decoded value, and `é` as
+# `\u00e9` would count six times. (NaN cannot occur: no float columns.)
+_ROW_ENCODE = json.JSONEncoder(separators=encodings.JSON_SEPARATORS, ensure_ascii=False, allow_nan=False).encode
 
 
 def _update_rows(spec: ModelSpec, items: list[_Pending]) -> None:
@@ -826,62 +1102,27 @@ def _update_rows(spec: ModelSpec, items: list[_Pending]) -> None:
 
 _IMPORTED_SUMMARY = str(HistoryEventType.IMPORTED.label)
 _UPDATED_LABEL = str(HistoryEventType.UPDATED.label)
+_HISTORY_COLUMNS = tuple(QuestionHistory._meta.get_field(name).column for name in question_services.HISTORY_ROW_FIELDS)
 
 
-def _write_history(
-    spec: ModelSpec,
-    items: list[_Pending],
-    rows: list[dict[str, Any]] | None,
-    *,
-    user_label: str,
-    created: bool,
-) -> None:
-    fields = {f.name: f for f in spec.model._meta.concrete_fields}
-    # Only timestamps and invalid JSON need snapshot_value's conversion; the
-    # rest of a new row's values are snapshotted as they are (30,000 rows x 24 fields).
-    converted = [name for name, f in fields.items() if isinstance(f, NodeTimestampField | NodeJSONField)]
-    entries = []
-    for position, item in enumerate(items):
-        metadata = {"file": item.source.file, "record": item.source.number}
-        if created:
-            assert rows is not None
-            after = dict(rows[position])
-            for name in converted:
-                after[name] = question_services.snapshot_value(fields[name], after[name])
-            entries.append(
-                question_services.build_history_entry(
-                    question_id=str(item.pk),
-                    event_type=HistoryEventType.IMPORTED,
-                    event_source=HistoryEventSource.IMPORT,
-                    source_name=user_label,
-                    changed_fields=[name for name, value in after.items() if value is not None],
-                    before=None,
-                    after=after,
-                    metadata=metadata,
-                    summary=_IMPORTED_SUMMARY,
-                )
-            )
-        else:
-            content = [name for name in item.changes if name not in spec.bookkeeping_fields]
-            entries.append(
-                question_services.build_history_entry(
-                    question_id=str(item.pk),
-                    event_type=HistoryEventType.UPDATED,
-                    event_source=HistoryEventSource.IMPORT,
-                    source_name=user_label,
-                    changed_fields=content,
-                    before={n: question_services.snapshot_value(fields[n], (item.before or {}).get(n)) for n in content},
-                    after={n: question_services.snapshot_value(fields[n], item.values[n]) for n in content},
-                    metadata=metadata,
-                    summary=f"{_UPDATED_LABEL}: {', '.join(content)}",
-                )
-            )
-    history_fields = [f for f in QuestionHistory._meta.concrete_fields if not f.primary_key]
-    _insert_rows(
-        QuestionHistory,
-        [{f.name: getattr(entry, f.attname) for f in history_fields} for entry in entries],
-        # Before-snapshots hold values read from the database.
-        untrusted_json=frozenset({"before_snapshot"}),
+def _update_history_row(spec: ModelSpec, item: _Pending, *, user_label: str, created_at: str) -> tuple[Any, ...]:
+    """The history row of an updated record: the changed content fields, before and after."""
+    get_field = spec.model._meta.get_field
+    content = [name for name in item.changes if name not in spec.bookkeeping_fields]
+    before = item.before or {}
+    return question_services.history_row(
+        question_id=str(item.pk),
+        event_type=HistoryEventType.UPDATED,
+        event_source=HistoryEventSource.IMPORT,
+        source_name=user_label,
+        changed_fields=content,
+        # Before-values were read from the database: `history_row` gives
+        # them (and everything else here) the full JSON.stringify treatment.
+        before={name: question_services.snapshot_value(get_field(name), before.get(name)) for name in content},
+        after={name: question_services.snapshot_value(get_field(name), item.values[name]) for name in content},
+        metadata=_metadata(item.source),
+        summary=f"{_UPDATED_LABEL}: {', '.join(content)}",
+        created_at=created_at,
     )
 
 

@@ -10,6 +10,8 @@ class DatabaseFeatures(SQLiteDatabaseFeatures):
     supports_json_field = True
     can_introspect_json_field = True
     has_json_object_function = True
+    # SQLite >= 3.32 and sqld 0.24 (SQLite 3.45) bind up to 32,766 parameters.
+    max_query_params = 32766
 
     @cached_property
     def can_clone_databases(self) -> bool:
