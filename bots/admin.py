@@ -324,35 +324,26 @@ def _duration(started: Any, completed: Any) -> str:
     return f"{hours}h {minutes:02d}m {seconds:02d}s" if hours else f"{minutes}m {seconds:02d}s"
 
 
+# What a run shows, in the list and on its page alike.
+RUN_COLUMNS = [
+    "bot_name",
+    "status_badge",
+    "started_at",
+    "completed_at",
+    "duration",
+    "items_processed",
+    "items_created",
+    "items_updated",
+    "items_deleted",
+]
+
+
 @admin.register(BotRun)
 class BotRunAdmin(ImportExportAdminMixin, ReadOnlyAdmin):
-    list_display = [
-        "id",
-        "bot_name",
-        "status_badge",
-        "started_at",
-        "completed_at",
-        "duration",
-        "items_processed",
-        "items_created",
-        "items_updated",
-        "items_deleted",
-        "summary_preview",
-    ]
+    list_display = ["id", *RUN_COLUMNS, "summary_preview"]
     list_filter = ["status", facet_filter("bot_name", "bot", ("bot_name",))]
     search_fields = ["bot_name"]
-    fields = [
-        "bot_name",
-        "status_badge",
-        "started_at",
-        "completed_at",
-        "duration",
-        "items_processed",
-        "items_created",
-        "items_updated",
-        "items_deleted",
-        "summary_formatted",
-    ]
+    fields = [*RUN_COLUMNS, "summary_formatted"]
     readonly_fields = fields
 
     @admin.display(description="status", ordering="status")

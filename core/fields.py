@@ -68,11 +68,6 @@ class ChoiceTextField(TextColumnField):
             return  # the stored value, unchanged: keep it even if unknown
         super().validate(value, model_instance)
 
-    def formfield(self, **kwargs: Any) -> Any:
-        # A plain CharField form field: the admin's form mixin turns it into
-        # a select that also offers the row's stored value.
-        return super().formfield(**kwargs)
-
 
 class NodeJSONField(models.TextField):
     """JSON stored as TEXT, written as `JSON.stringify` writes it.

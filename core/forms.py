@@ -11,10 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django import forms
 from django.core.exceptions import ValidationError
-
-from core import encodings
 
 # Deeper than any value the Node app writes (relevance details are 2 levels).
 MAX_JSON_DEPTH = 20
@@ -81,32 +78,3 @@ def _too_deep(max_depth: int) -> ValidationError:
         code="json_too_deep",
         params={"max_depth": max_depth},
     )
-
-
-class NodeJSONFormField(forms.CharField):
-    """A JSON value typed as text: parsed with the depth limit, shown as the Node app writes it.
-
-    A stored value that is not JSON (encodings.InvalidJSON) is shown as stored,
-    so the editor sees what is there instead of an empty box.
-    """
-
-    widget = forms.Textarea(attrs={"rows": 6, "cols": 60})
-
-    def __init__(self, *, max_depth: int = MAX_JSON_DEPTH, **kwargs: Any) -> None:
-        self.max_depth = max_depth
-        kwargs.setdefault("strip", True)
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if value is None or isinstance(value, encodings.InvalidJSON):
-            return value
-        if isinstance(value, str):
-            # Bound data (what was typed) is redisplayed as typed.
-            return value
-        return encodings.to_node_json(value)
-
-    def to_python(self, value: Any) -> Any:
-        text = super().to_python(value)
-        if text in self.empty_values:
-            return None
-        return parse_json_input(text, max_depth=self.max_depth)

@@ -34,8 +34,9 @@ def _lines(text: str) -> list[tuple[int, str]]:
 
 
 def _same_text(submitted: str, stored: str) -> bool:
-    # Browsers send \r\n in textareas; what the editor saw is what is stored.
-    return submitted.replace("\r\n", "\n").strip() == stored.replace("\r\n", "\n").strip()
+    # Line ends are already LF: the admin site normalises every POST
+    # (core.admin_site.with_lf_line_ends).
+    return submitted.strip() == stored.strip()
 
 
 class NodeJSONFormField(forms.CharField):

@@ -46,17 +46,16 @@ def snapshot_value(field: models.Field, value: Any) -> Any:
         return str(value) if isinstance(value, encodings.InvalidJSON) else value
     if isinstance(field, NodeTimestampField):
         return encodings.write_timestamp(value)
-    if isinstance(value, bool):
-        return value
     return value
 
 
 def question_snapshot(question: Question, field_names: list[str] | None = None) -> dict[str, Any]:
-    names = field_names or [f.name for f in Question._meta.concrete_fields]
-    return {
-        name: snapshot_value(Question._meta.get_field(name), getattr(question, Question._meta.get_field(name).attname))
-        for name in names
-    }
+    fields = (
+        [Question._meta.get_field(name) for name in field_names]
+        if field_names
+        else Question._meta.concrete_fields
+    )
+    return {field.name: snapshot_value(field, getattr(question, field.attname)) for field in fields}
 
 
 # The columns `history_row` fills, in its order: every column of
@@ -201,17 +200,13 @@ def save_question_changes(
     if not changed:
         return SaveResult(question=question, history=None)
     loaded = question._loaded_values
-    before = {
-        name: snapshot_value(field, loaded[field.attname])
-        for name in changed
-        for field in [Question._meta.get_field(name)]
-    }
+    changed_columns = [Question._meta.get_field(name) for name in changed]
+    before = {field.name: snapshot_value(field, loaded[field.attname]) for field in changed_columns}
     after = question_snapshot(question, changed)
     question.last_updated = encodings.node_now()
-    update_fields = [*changed, "last_updated"]
     values = {
-        Question._meta.get_field(name).attname: getattr(question, Question._meta.get_field(name).attname)
-        for name in update_fields
+        field.attname: getattr(question, field.attname)
+        for field in [*changed_columns, Question._meta.get_field("last_updated")]
     }
     stale_guard = models.Q(last_updated__isnull=True) if loaded.get("last_updated") is None else models.Q(
         last_updated=loaded["last_updated"]

@@ -16,6 +16,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from tests.raw_sql import insert_raw, read_raw  # noqa: F401  (read_raw: re-exported for the admin tests)
+
 # The pytest fixtures, for `from tests.admin_questions_fixtures import *` in
 # test modules; helpers are imported by name.
 __all__ = [
@@ -61,20 +63,6 @@ QUESTION_DEFAULTS: dict[str, Any] = {
     "job_title_relevance": None,
     "experience_level_tags": None,
 }
-
-
-def insert_raw(table: str, row: dict[str, Any]) -> None:
-    columns = ", ".join(row)
-    placeholders = ", ".join(["%s"] * len(row))
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", list(row.values()))
-
-
-def read_raw(table: str, pk: Any, columns: list[str]) -> dict[str, Any]:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE id = %s", [pk])
-        row = cursor.fetchone()
-    return dict(zip(columns, row, strict=True)) if row else {}
 
 
 def insert_question(qid: str, **columns: Any) -> str:

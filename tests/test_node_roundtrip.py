@@ -7,16 +7,14 @@ with what the app would hold.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from django.db import connection
 
 from bots.models import WorkItem
 from core.models import AppUser
 from interview import services
 from interview.models import Question
 from learning.models import Certification, UserSession
+from tests.raw_sql import insert_raw, read_raw
 
 pytestmark = [pytest.mark.django_db(transaction=False), pytest.mark.sqld]
 
@@ -46,19 +44,6 @@ LEGACY_QUESTION = {
     "job_title_relevance": '{"frontend-engineer":90}',
     "experience_level_tags": '["mid"]',
 }
-
-
-def insert_raw(table: str, row: dict[str, Any]) -> None:
-    columns = ", ".join(row)
-    placeholders = ", ".join(["%s"] * len(row))
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", list(row.values()))
-
-
-def read_raw(table: str, pk: Any, columns: list[str]) -> dict[str, Any]:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE id = %s", [pk])
-        return dict(zip(columns, cursor.fetchone(), strict=True))
 
 
 def test_legacy_values_load_and_survive_an_edit_of_another_field() -> None:

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client, RequestFactory
 
 from core.fields import NodeJSONField
-from core.forms import NodeJSONFormField, parse_json_input, text_nesting_depth, validate_json_depth
+from core.forms import parse_json_input, text_nesting_depth, validate_json_depth
 from interview.models import Question, QuestionHistory
 from tests.security_fixtures import SCRIPT_TAG, admin_urls, database_fingerprint, load_sweep_content
 
@@ -107,16 +107,6 @@ def test_non_json_gets_a_message_with_the_position() -> None:
     with pytest.raises(ValidationError) as error:
         parse_json_input('{"a": 1,,}')
     assert "not valid JSON" in error.value.messages[0] and "line 1, column 9" in error.value.messages[0]
-
-
-def test_node_json_form_field() -> None:
-    field = NodeJSONFormField(required=False)
-    assert field.clean('{"b": [1, 2]}') == {"b": [1, 2]}
-    assert field.prepare_value({"b": "é"}) == '{"b":"é"}'  # as JSON.stringify writes it
-    assert field.clean("") is None
-    for bad in ("{oops", "[" * 30 + "]" * 30):
-        with pytest.raises(ValidationError):
-            field.clean(bad)
 
 
 def _json_form_fields() -> list[Any]:

@@ -103,6 +103,7 @@ def import_records(
     )
 
 
+@cyclic_gc_paused()
 def import_files(
     *,
     files: Sequence[SourceFile],
@@ -124,28 +125,6 @@ def import_files(
       refused unless `skip_invalid`, which leaves those out;
     - a database error midway rolls everything back.
     """
-    with cyclic_gc_paused():
-        return _import_files(
-            files=files,
-            user_label=user_label,
-            dry_run=dry_run,
-            skip_invalid=skip_invalid,
-            assign_ids=assign_ids,
-            progress=progress,
-            count_files=count_files,
-        )
-
-
-def _import_files(
-    *,
-    files: Sequence[SourceFile],
-    user_label: str,
-    dry_run: bool,
-    skip_invalid: bool,
-    assign_ids: bool,
-    progress: Progress | None,
-    count_files: bool,
-) -> ImportReport:
     started = time.perf_counter()
     report = ImportReport(dry_run=dry_run, skip_invalid=skip_invalid)
     batches: dict[str, list[SourceRecord]] = defaultdict(list)
