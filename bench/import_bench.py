@@ -80,11 +80,16 @@ def worker(mode: str, path: str, limit: int) -> None:
     if mode == "engine":
         from core.importing.readers import cyclic_gc_paused, read_paths
         from core.importing.services import import_files
+        from interview.services import OPERATOR
 
         # As `import_content` does it: read and import under one collector pause.
         with cyclic_gc_paused():
             report = import_files(
-                files=read_paths(paths=[path]), user_label="bench", dry_run=False, skip_invalid=True
+                files=read_paths(paths=[path]),
+                user_label="bench",
+                actor=OPERATOR,
+                dry_run=False,
+                skip_invalid=True,
             )
         totals = report.totals()
         rows = totals["created"] + totals["updated"] + totals["unchanged"]

@@ -67,12 +67,19 @@ def approve_work_item(*, item: WorkItem, user: Any) -> WorkItem:
     question = Question.objects.filter(pk=item.item_id).first()
     if question is None:
         raise WorkItemError(f"Work item #{item.pk} points at question {item.item_id}, which does not exist.")
+    if not question_services.may_change_status(actor=user):
+        raise WorkItemError(f"Work item #{item.pk}: {question_services.STATUS_RULE}.")
     metadata = {"work_item_id": item.pk, "proposed_by": item.created_by}
     reason = item.reason or f"Work item #{item.pk}"
     with transaction.atomic():
         if item.action == WorkAction.DELETE:
             outcome = question_services.change_status(
-                questions=[question], change="delete", source_name=username, reason=reason, metadata=metadata
+                questions=[question],
+                change="delete",
+                source_name=username,
+                actor=user,
+                reason=reason,
+                metadata=metadata,
             )
             history_ids = [entry.pk for entry in outcome.history]
             done = "deleted" if outcome.changed else "already deleted"
@@ -82,6 +89,7 @@ def approve_work_item(*, item: WorkItem, user: Any) -> WorkItem:
                     questions=[question],
                     change="approve",
                     source_name=username,
+                    actor=user,
                     reason=reason,
                     metadata=metadata,
                     event_type=HistoryEventType.VERIFIED,

@@ -47,7 +47,7 @@ from interview.models import (
 )
 from interview.preview import render_markdown
 
-MODERATE_PERMISSION = "interview.moderate_question"
+MODERATE_PERMISSION = services.MODERATE_PERMISSION
 QUESTION_PREVIEW_LENGTH = 90
 
 
@@ -112,7 +112,11 @@ class QuestionDisplayMixin:
     def _bulk_status(self, request: HttpRequest, queryset: Any, change: str, reason: str | None = None) -> None:
         try:
             result = services.change_status(
-                questions=list(queryset), change=change, source_name=_source_name(request), reason=reason
+                questions=list(queryset),
+                change=change,
+                source_name=_source_name(request),
+                actor=request.user,
+                reason=reason,
             )
         except (services.ModerationError, services.EditConflict) as error:
             self.message_user(request, f"{error} Nothing was changed.", messages.ERROR)
@@ -226,7 +230,7 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
 
     def save_model(self, request: HttpRequest, obj: Question, form: Any, change: bool) -> None:
         if change:
-            services.save_question_changes(question=obj, source_name=_source_name(request))
+            services.save_question_changes(question=obj, source_name=_source_name(request), actor=request.user)
         else:
             services.create_question(question=obj, source_name=_source_name(request))
 
@@ -333,6 +337,7 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
                 questions=[obj],
                 change=action,
                 source_name=_source_name(request),
+                actor=request.user,
                 reason=request.POST.get("reason"),
             )
         except services.ModerationError as error:
@@ -436,7 +441,11 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
         back = reverse("admin:interview_question_history_entry", args=[obj.pk, entry.pk])
         try:
             result = services.revert_question(
-                question=obj, entry=entry, source_name=_source_name(request), reason=request.POST.get("reason") or None
+                question=obj,
+                entry=entry,
+                source_name=_source_name(request),
+                actor=request.user,
+                reason=request.POST.get("reason") or None,
             )
         except services.ModerationError as error:
             self.message_user(request, str(error), messages.ERROR)
@@ -444,10 +453,21 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
         except services.EditConflict as conflict:
             self.message_user(request, f"{conflict} Nothing was reverted.", messages.ERROR)
             return HttpResponseRedirect(back)
+        kept = (
+            f" The status stays {result.status_kept}: {services.STATUS_RULE}." if result.status_kept is not None else ""
+        )
         if result.changed:
-            self.message_user(request, f"Reverted {', '.join(result.history.changed_fields)} to before entry #{entry.pk}.", messages.SUCCESS)
+            self.message_user(
+                request,
+                f"Reverted {', '.join(result.history.changed_fields)} to before entry #{entry.pk}.{kept}",
+                messages.SUCCESS,
+            )
         else:
-            self.message_user(request, f"{obj.pk} already holds the values from before entry #{entry.pk}; nothing changed.", messages.WARNING)
+            self.message_user(
+                request,
+                f"{obj.pk} already holds the values from before entry #{entry.pk}; nothing changed.{kept}",
+                messages.WARNING,
+            )
         return redirect("admin:interview_question_history", obj.pk)
 
     # -- hard delete ----------------------------------------------------------------

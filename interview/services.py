@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import models, transaction
 
 from core import encodings
@@ -27,6 +29,40 @@ from interview.models import (
 
 # Columns maintained by the system; a change to them alone is not an edit.
 BOOKKEEPING_FIELDS = frozenset({"last_updated", "created_at"})
+
+# --- Who may moderate --------------------------------------------------------
+#
+# A question's `status` (active, flagged, deleted) is what moderation
+# decides. Every path that could write it (the moderation services, an edit
+# or revert through `save_question_changes`, the importer) asks
+# `may_change_status`, so no role reaches moderation through another door.
+
+MODERATE_PERMISSION = "interview.moderate_question"
+STATUS_RULE = "only moderators may change the status of a question"
+
+
+@dataclass(frozen=True)
+class CommandLineOperator:
+    """Whoever runs a management command on the server.
+
+    They hold the database credentials and could change any row without
+    this site, so the site's roles do not bind them; naming them makes a
+    command's authority explicit instead of implied by a missing user.
+    """
+
+
+OPERATOR = CommandLineOperator()
+
+# A signed-in user, the command-line operator, or None: nobody in
+# particular, who may not moderate.
+Actor = AbstractBaseUser | AnonymousUser | CommandLineOperator | None
+
+
+def may_change_status(*, actor: Actor) -> bool:
+    """Whether `actor` may flag, approve, soft-delete or restore questions."""
+    if isinstance(actor, CommandLineOperator):
+        return True
+    return actor is not None and actor.is_active and actor.has_perm(MODERATE_PERMISSION)
 
 
 class EditConflict(Exception):
@@ -189,16 +225,21 @@ def save_question_changes(
     event_type: str = HistoryEventType.UPDATED,
     reason: str | None = None,
     metadata: dict[str, Any] | None = None,
+    actor: Actor = None,
 ) -> SaveResult:
     """Save the fields of a loaded question that differ from what was read.
 
     The UPDATE only applies if the row still holds the `last_updated` it was
     read with: a second editor working from a stale copy gets EditConflict
     instead of silently overwriting the first. No changed field, no write.
+    A changed `status` is refused (ModerationError) unless `actor` may
+    moderate.
     """
     changed = [name for name in question.changed_fields() if name not in BOOKKEEPING_FIELDS]
     if not changed:
         return SaveResult(question=question, history=None)
+    if "status" in changed and not may_change_status(actor=actor):
+        raise ModerationError(f"Question {question.pk}: {STATUS_RULE}; nothing was saved.")
     loaded = question._loaded_values
     changed_columns = [Question._meta.get_field(name) for name in changed]
     before = {field.name: snapshot_value(field, loaded[field.attname]) for field in changed_columns}
@@ -348,6 +389,7 @@ def change_status(
     questions: list[Question],
     change: str,
     source_name: str,
+    actor: Actor,
     reason: str | None = None,
     event_source: str = HistoryEventSource.USER,
     metadata: dict[str, Any] | None = None,
@@ -360,6 +402,10 @@ def change_status(
     question changed in the database since it was loaded, nothing is written
     and EditConflict is raised.
     """
+    if not may_change_status(actor=actor):
+        raise ModerationError(
+            f"Only moderators may flag, approve, soft-delete or restore questions: {STATUS_RULE}. Nothing was changed."
+        )
     spec = STATUS_CHANGES.get(change)
     if spec is None:
         raise ModerationError(f"Unknown moderation action {change!r}.")
@@ -413,27 +459,31 @@ def change_status(
     return StatusChangeResult(changed=[q.pk for q in to_change], skipped=skipped, history=entries)
 
 
-def flag_question(*, question: Question, source_name: str, reason: str) -> StatusChangeResult:
-    return change_status(questions=[question], change="flag", source_name=source_name, reason=reason)
+def flag_question(*, question: Question, source_name: str, actor: Actor, reason: str) -> StatusChangeResult:
+    return change_status(questions=[question], change="flag", source_name=source_name, actor=actor, reason=reason)
 
 
 def approve_question(
-    *, question: Question, source_name: str, reason: str | None = None
+    *, question: Question, source_name: str, actor: Actor, reason: str | None = None
 ) -> StatusChangeResult:
     """Unflag: the question goes back to `active`."""
-    return change_status(questions=[question], change="approve", source_name=source_name, reason=reason)
+    return change_status(
+        questions=[question], change="approve", source_name=source_name, actor=actor, reason=reason
+    )
 
 
 def soft_delete_question(
-    *, question: Question, source_name: str, reason: str | None = None
+    *, question: Question, source_name: str, actor: Actor, reason: str | None = None
 ) -> StatusChangeResult:
-    return change_status(questions=[question], change="delete", source_name=source_name, reason=reason)
+    return change_status(questions=[question], change="delete", source_name=source_name, actor=actor, reason=reason)
 
 
 def restore_question(
-    *, question: Question, source_name: str, reason: str | None = None
+    *, question: Question, source_name: str, actor: Actor, reason: str | None = None
 ) -> StatusChangeResult:
-    return change_status(questions=[question], change="restore", source_name=source_name, reason=reason)
+    return change_status(
+        questions=[question], change="restore", source_name=source_name, actor=actor, reason=reason
+    )
 
 
 def value_from_snapshot(field: models.Field, value: Any) -> Any:
@@ -448,14 +498,29 @@ def value_from_snapshot(field: models.Field, value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class RevertResult(SaveResult):
+    # The status the question keeps because the entry's earlier status was
+    # not put back (the actor may not moderate); None when nothing was held back.
+    status_kept: str | None = None
+
+
 def revert_question(
-    *, question: Question, entry: QuestionHistory, source_name: str, reason: str | None = None
-) -> SaveResult:
+    *,
+    question: Question,
+    entry: QuestionHistory,
+    source_name: str,
+    actor: Actor,
+    reason: str | None = None,
+) -> RevertResult:
     """Put back the values the fields of `entry` had before it; itself a history row.
 
-    Raises ModerationError when the entry records no earlier state (a
-    creation, a hard delete, or a snapshot that is not an object) or
-    belongs to another question; EditConflict as `save_question_changes`.
+    The status is put back only when `actor` may moderate; otherwise the
+    other fields are and the result's `status_kept` names the status left
+    as it is. Raises ModerationError when the entry records no earlier
+    state (a creation, a hard delete, or a snapshot that is not an object),
+    belongs to another question, or changed only a status the actor may not
+    change; EditConflict as `save_question_changes`.
     """
     if entry.question_id != question.pk:
         raise ModerationError(f"History entry #{entry.pk} belongs to {entry.question_id}, not {question.pk}.")
@@ -468,17 +533,35 @@ def revert_question(
     restorable = [name for name in before if name in known and name not in {"id", *BOOKKEEPING_FIELDS}]
     if not restorable:
         raise ModerationError(f"History entry #{entry.pk} holds no field this question has.")
+    status_kept = None
+    status_field = known["status"]
+    if (
+        "status" in restorable
+        and value_from_snapshot(status_field, before["status"]) != question.status
+        and not may_change_status(actor=actor)
+    ):
+        restorable.remove("status")
+        status_kept = question.status
+        if not restorable:
+            raise ModerationError(
+                f"History entry #{entry.pk} changed only the status, and {STATUS_RULE}; nothing was reverted."
+            )
     for name in restorable:
         field = known[name]
         setattr(question, field.attname, value_from_snapshot(field, before[name]))
     when = encodings.write_timestamp(entry.created_at) if entry.created_at else "?"
-    return save_question_changes(
+    metadata: dict[str, Any] = {"reverted_entry_id": entry.pk}
+    if status_kept is not None:
+        metadata["status_kept"] = status_kept
+    saved = save_question_changes(
         question=question,
         source_name=source_name,
         event_type=HistoryEventType.REVERTED,
         reason=reason or f"Reverted entry #{entry.pk} ({entry.event_type} by {entry.source_name or entry.event_source}, {when})",
-        metadata={"reverted_entry_id": entry.pk},
+        metadata=metadata,
+        actor=actor,
     )
+    return RevertResult(question=saved.question, history=saved.history, status_kept=status_kept)
 
 
 def hard_delete_question(*, question: Question, source_name: str, reason: str | None = None) -> QuestionHistory:

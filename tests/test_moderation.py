@@ -39,10 +39,10 @@ def test_flag_approve_delete_restore_each_write_one_history_row(moderator) -> No
     insert_question("q-1")
     question = Question.objects.get(pk="q-1")
 
-    services.flag_question(question=question, source_name="moe", reason="Answer is wrong")
-    services.approve_question(question=question, source_name="moe")
-    services.soft_delete_question(question=question, source_name="moe", reason="duplicate")
-    services.restore_question(question=question, source_name="moe")
+    services.flag_question(question=question, source_name="moe", actor=moderator, reason="Answer is wrong")
+    services.approve_question(question=question, source_name="moe", actor=moderator)
+    services.soft_delete_question(question=question, source_name="moe", actor=moderator, reason="duplicate")
+    services.restore_question(question=question, source_name="moe", actor=moderator)
 
     assert status_of("q-1") == "active"
     rows = history_rows("q-1")
@@ -56,29 +56,29 @@ def test_flag_approve_delete_restore_each_write_one_history_row(moderator) -> No
     assert read_raw("questions", "q-1", ["last_updated"])["last_updated"].endswith("Z")
 
 
-def test_flag_without_a_reason_is_refused_and_changes_nothing() -> None:
+def test_flag_without_a_reason_is_refused_and_changes_nothing(moderator) -> None:
     insert_question("q-1")
     with pytest.raises(services.ModerationError, match="A reason is required"):
-        services.flag_question(question=Question.objects.get(pk="q-1"), source_name="moe", reason="  ")
+        services.flag_question(question=Question.objects.get(pk="q-1"), source_name="moe", actor=moderator, reason="  ")
     assert status_of("q-1") == "active"
     assert history_rows("q-1") == []
 
 
-def test_a_change_that_does_not_apply_is_skipped_without_history() -> None:
+def test_a_change_that_does_not_apply_is_skipped_without_history(moderator) -> None:
     insert_question("q-1")
-    result = services.approve_question(question=Question.objects.get(pk="q-1"), source_name="moe")
+    result = services.approve_question(question=Question.objects.get(pk="q-1"), source_name="moe", actor=moderator)
     assert result.changed == [] and result.skipped == ["q-1"]
     assert history_rows("q-1") == []
 
 
-def test_a_stale_status_change_rolls_back_every_row() -> None:
+def test_a_stale_status_change_rolls_back_every_row(moderator) -> None:
     insert_question("q-1")
     insert_question("q-2")
     loaded = list(Question.objects.filter(pk__in=["q-1", "q-2"]).order_by("pk"))
     insert_raw("question_history", {"question_id": "x", "question_type": "question", "event_type": "flagged", "event_source": "bot"})
     Question.objects.filter(pk="q-2").update(status="deleted")  # a bot, meanwhile
     with pytest.raises(services.EditConflict):
-        services.change_status(questions=loaded, change="flag", source_name="moe", reason="bad")
+        services.change_status(questions=loaded, change="flag", source_name="moe", actor=moderator, reason="bad")
     assert (status_of("q-1"), status_of("q-2")) == ("active", "deleted")
     assert history_rows("q-1") == [] and history_rows("q-2") == []
 

@@ -182,6 +182,7 @@ class ImportExportAdminMixin:
                         report = import_files(
                             files=[source],
                             user_label=request.user.get_username(),
+                            actor=request.user,
                             dry_run=True,
                             skip_invalid=form.cleaned_data["skip_invalid"],
                             assign_ids=form.cleaned_data["assign_ids"],
@@ -254,7 +255,7 @@ class ImportExportAdminMixin:
 
     def _confirm_import(self, request: HttpRequest, upload: ImportUpload) -> HttpResponse:
         try:
-            report = import_upload(upload=upload, user_label=request.user.get_username())
+            report = import_upload(upload=upload, user_label=request.user.get_username(), actor=request.user)
         except UploadGone:
             messages.warning(request, f"The import of {upload.filename} was already confirmed or cancelled.")
             return HttpResponseRedirect(self._changelist_url())

@@ -88,6 +88,7 @@ def import_records(
     skip_invalid: bool = False,
     assign_ids: bool = False,
     progress: Progress | None = None,
+    actor: question_services.Actor = None,
 ) -> ImportReport:
     """Import `records` of one model. See `import_files` for the rules."""
     spec = spec_named(model) if isinstance(model, str) else spec_for_model(model)
@@ -100,6 +101,7 @@ def import_records(
         assign_ids=assign_ids,
         progress=progress,
         count_files=False,
+        actor=actor,
     )
 
 
@@ -113,6 +115,7 @@ def import_files(
     assign_ids: bool = False,
     progress: Progress | None = None,
     count_files: bool = True,
+    actor: question_services.Actor = None,
 ) -> ImportReport:
     """Validate and (unless `dry_run`) write the records of `files`.
 
@@ -121,6 +124,9 @@ def import_files(
       unless `assign_ids` (questions continue the `q-<n>` numbering);
     - every created or updated question gets a `question_history` row
       (event source `import`, `user_label` as source name);
+    - a record that changes an existing question's status is invalid unless
+      `actor` may moderate (`interview.services.may_change_status`); a new
+      question arrives with the status its record gives;
     - with any unreadable file or invalid record the whole import is
       refused unless `skip_invalid`, which leaves those out;
     - a database error midway rolls everything back.
@@ -142,12 +148,22 @@ def import_files(
             continue
         batches[source.model].extend(source.records)
     ordered = [name for name in IMPORT_ORDER if name in batches]
+    may_change_status = question_services.may_change_status(actor=actor)
     try:
         if dry_run:
-            _plan_all(report, ordered, batches, assign_ids=assign_ids, progress=progress)
+            _plan_all(
+                report, ordered, batches, assign_ids=assign_ids, may_change_status=may_change_status, progress=progress
+            )
         else:
             with transaction.atomic():
-                plans = _plan_all(report, ordered, batches, assign_ids=assign_ids, progress=progress)
+                plans = _plan_all(
+                    report,
+                    ordered,
+                    batches,
+                    assign_ids=assign_ids,
+                    may_change_status=may_change_status,
+                    progress=progress,
+                )
                 if report.has_problems and not skip_invalid:
                     raise _Refused
                 now = encodings.node_now()
@@ -185,6 +201,7 @@ def _plan_all(
     batches: dict[str, list[SourceRecord]],
     *,
     assign_ids: bool,
+    may_change_status: bool,
     progress: Progress | None,
 ) -> list[_Plan]:
     # Question ids this import creates, so later models may refer to them.
@@ -196,6 +213,7 @@ def _plan_all(
             batches[name],
             report.model_report(name),
             assign_ids=assign_ids,
+            may_change_status=may_change_status,
             created_question_ids=created_question_ids,
             progress=progress,
         )
@@ -211,6 +229,7 @@ def _plan_model(
     report: ModelReport,
     *,
     assign_ids: bool,
+    may_change_status: bool,
     created_question_ids: set[str],
     progress: Progress | None,
 ) -> _Plan:
@@ -257,6 +276,9 @@ def _plan_model(
         item.pk = stored.pk
         item.values[pk_name] = stored.pk
         _diff(spec, item, stored)
+        if not may_change_status and spec.model is Question and "status" in item.changes:
+            refuse(index, _status_change_refused(spec, item))
+            continue
         if item.changes:
             plan.updates.append(item)
         else:
@@ -289,6 +311,22 @@ def _plan_model(
     if progress:
         progress(f"checking {spec.name}", len(records), len(records))
     return plan
+
+
+def _status_change_refused(spec: ModelSpec, item: _Pending) -> Problem:
+    def shown(value: Any) -> str:
+        return "(none)" if value in (None, "") else str(value)
+
+    return Problem(
+        file=item.source.file,
+        record=item.source.number,
+        field=_key_of(spec, "status"),
+        reason=(
+            f"would change the status from {shown((item.before or {}).get('status'))} "
+            f"to {shown(item.values.get('status'))}; {question_services.STATUS_RULE}"
+        ),
+        record_id=str(item.pk),
+    )
 
 
 @dataclass(frozen=True, slots=True)

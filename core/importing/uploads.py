@@ -33,6 +33,7 @@ from core.importing.readers import cyclic_gc_paused, read_bytes
 from core.importing.report import ImportReport
 from core.importing.services import import_files
 from core.models import ImportUpload, ImportUploadPart
+from interview import services as question_services
 
 STALE_AFTER = timedelta(days=1)
 PART_BYTES = 1 << 20
@@ -118,7 +119,7 @@ def replace_report(*, upload: ImportUpload, report: dict[str, Any]) -> None:
         _write_parts(upload, ImportUploadPart.REPORT, _report_bytes(report))
 
 
-def import_upload(*, upload: ImportUpload, user_label: str) -> ImportReport:
+def import_upload(*, upload: ImportUpload, user_label: str, actor: question_services.Actor) -> ImportReport:
     """Import the upload for good, with the options chosen at upload.
 
     On success the upload is gone. A refused or failed import writes
@@ -135,6 +136,7 @@ def import_upload(*, upload: ImportUpload, user_label: str) -> ImportReport:
                 report = import_files(
                     files=[source],
                     user_label=user_label,
+                    actor=actor,
                     dry_run=False,
                     skip_invalid=upload.skip_invalid,
                     assign_ids=upload.assign_ids,

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from core.importing.readers import cyclic_gc_paused, read_paths
 from core.importing.services import import_files
 from core.importing.specs import IMPORT_ORDER, spec_named
+from interview.services import OPERATOR
 
 
 class Command(BaseCommand):
@@ -55,6 +56,9 @@ class Command(BaseCommand):
             report = import_files(
                 files=files,
                 user_label="cli",
+                # An operator tool: whoever runs it holds the database
+                # credentials, so it may change statuses (see the README).
+                actor=OPERATOR,
                 dry_run=options["dry_run"],
                 skip_invalid=options["skip_invalid"],
                 assign_ids=options["assign_ids"],
