@@ -4,14 +4,17 @@
 and makes `OpenInterviewAdminSite` the default site, so `admin.site` and
 `@admin.register` everywhere register with it.
 
-Two things are done here once, for every registered ModelAdmin, rather than
+Three things are done here once, for every registered ModelAdmin, rather than
 in each admin class:
 
 - the index groups models into sections (Content, Moderation, Bots, People,
   Admin access) instead of by Django app;
 - when `settings.READ_ONLY` is on (only read-only Turso credentials), every
   write permission is False, writing actions disappear and any POST to an
-  admin view other than log out and export is refused with a message.
+  admin view other than log out and export is refused with a message;
+- no list may be filtered on a field that holds a secret (`holds_secret`):
+  `?password__startswith=pbkdf2_sha256$` answering how many rows match lets
+  anyone who can open the list read a hash out a character at a time.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -40,6 +45,11 @@ READ_ACTION_PERMISSIONS = frozenset({"view", "export"})
 READ_ONLY_POST_VIEWS = frozenset({"logout", "export_action"})
 
 _PERMISSION_METHOD = re.compile(r"^has_(?P<name>\w+)_permission$")
+
+# A column whose name says it holds a secret: a password (hash), a token, a key.
+SECRET_FIELD_NAME = re.compile(
+    r"(?:^|_)(?:password|passwd|secret|token|api_?key|private_?key)(?:_|$)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,53 @@ OTHER_SECTION = Section("other", "Other", ())
 
 def read_only_deployment() -> bool:
     return bool(getattr(settings, "READ_ONLY", False))
+
+
+def holds_secret(model_field: Any) -> bool:
+    """Whether a model field (not a relation) holds a secret, by its name."""
+    return not model_field.is_relation and bool(SECRET_FIELD_NAME.search(model_field.name))
+
+
+def lookup_reaches_secret(model: Any, lookup: str) -> bool:
+    """Whether a changelist lookup (`user__password__startswith`) compares a secret.
+
+    Walks the fields the lookup names, across relations in either direction;
+    the first part that is not a field ends the path (a lookup or transform).
+    """
+    for part in lookup.split(LOOKUP_SEP):
+        try:
+            model_field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False
+        if holds_secret(model_field):
+            return True
+        if not model_field.is_relation or model_field.related_model is None:
+            return False
+        model = model_field.related_model
+    return False
+
+
+class SecretLookupGuardMixin:
+    """Refuses every list lookup on a secret, whatever the admin class allows.
+
+    Mixed into each registered ModelAdmin by the site; Django answers a
+    refused lookup with 400 (DisallowedModelAdminLookup).
+    """
+
+    def lookup_allowed(self, lookup: str, value: Any, request: HttpRequest | None = None) -> bool:
+        if lookup_reaches_secret(self.model, lookup):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
+@functools.cache
+def with_secret_lookup_guard(admin_class: type) -> type:
+    """`admin_class` with SecretLookupGuardMixin in front."""
+    if issubclass(admin_class, SecretLookupGuardMixin):
+        return admin_class
+    guarded = type(admin_class.__name__, (SecretLookupGuardMixin, admin_class), {"__module__": admin_class.__module__})
+    guarded.__qualname__ = admin_class.__qualname__
+    return guarded
 
 
 class ReadOnlyDeploymentMixin:
@@ -186,7 +243,7 @@ class OpenInterviewAdminSite(admin.AdminSite):
     def register(
         self, model_or_iterable: Any, admin_class: type | None = None, **options: Any
     ) -> None:
-        admin_class = with_read_only_guard(admin_class or admin.ModelAdmin)
+        admin_class = with_read_only_guard(with_secret_lookup_guard(admin_class or admin.ModelAdmin))
         super().register(model_or_iterable, admin_class, **options)
 
     # -- read-only deployment ------------------------------------------------

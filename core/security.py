@@ -14,6 +14,7 @@ from typing import Any
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.dispatch import receiver
@@ -91,6 +92,12 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
                 f"The form data is larger than the {filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)} "
                 f"or {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields accepted. Nothing was saved."
             ),
+        )
+    if isinstance(exception, DisallowedModelAdminLookup):
+        return _plain_page(
+            status=400,
+            title="Bad request",
+            message="This list cannot be filtered by one of the fields in the address (it may hold a secret).",
         )
     return _plain_page(status=400, title="Bad request", message="The request could not be understood.")
 

@@ -123,6 +123,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 LOGIN_URL = "admin:login"
+# Where signing in lands when `next` is missing or points off this site.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Work queue items in `processing` longer than this are offered for release.
 WORK_QUEUE_STUCK_AFTER_MINUTES = int(ENV.get("OI_WORK_QUEUE_STUCK_AFTER_MINUTES", "60"))

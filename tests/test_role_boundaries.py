@@ -1,7 +1,10 @@
 """What one role cannot do through another role's door.
 
 Moderation (a question's `status`) belongs to moderators whichever path
-tries to change it: a revert, an import, the moderation services.
+tries to change it: a revert, an import, the moderation services. No admin
+list can be filtered on a field that holds a secret (a password hash could
+be read out a character at a time). Signing in with a foreign `next` lands
+on the admin index.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 from typing import Any
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -19,10 +23,11 @@ from django.urls import reverse
 
 from core.importing.readers import SourceRecord
 from core.importing.services import import_records
+from core.models import AppUser
 from core.roles import EDITORS, IMPORTERS, MODERATORS
 from interview import services
 from interview.models import Question, QuestionHistory
-from tests.admin_b_helpers import make_question
+from tests.admin_b_helpers import PASSWORD, make_question
 
 pytest_plugins = ["tests.admin_b_fixtures"]
 pytestmark = pytest.mark.django_db
@@ -218,3 +223,64 @@ def test_status_by_import_is_for_moderators_the_cli_operator_and_nobody_else(mak
     path.write_text(json.dumps([{"id": "gh-77", "status": "deleted"}]), encoding="utf-8")
     call_command("import_content", str(path), stdout=io.StringIO())
     assert status_of("gh-77") == "deleted"
+
+
+# -- secret fields in admin lists -------------------------------------------------------
+
+
+def secret_lookups() -> list[tuple[Any, str]]:
+    """Every (model admin, lookup path) that reaches a field holding a secret,
+    on the model itself or one relation away."""
+    from core.admin_site import holds_secret
+
+    found = []
+    for model, model_admin in admin.site._registry.items():
+        for model_field in model._meta.get_fields():
+            if holds_secret(model_field):
+                found.append((model_admin, model_field.name))
+            elif model_field.is_relation and model_field.related_model is not None:
+                for related in model_field.related_model._meta.get_fields():
+                    if holds_secret(related):
+                        found.append((model_admin, f"{model_field.name}__{related.name}"))
+    return found
+
+
+@pytest.mark.sqld
+def test_no_admin_list_can_be_filtered_on_a_secret(superuser, fast_hasher):
+    reader = AppUser(username="reader")
+    reader.set_password(PASSWORD)
+    reader.save()
+    lookups = secret_lookups()
+    named = {(a.model._meta.label_lower, path) for a, path in lookups}
+    assert {("core.appuser", "password"), ("auth.user", "password"), ("auth.group", "user__password")} <= named
+
+    answered = []
+    for model_admin, path in lookups:
+        opts = model_admin.model._meta
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        for lookup, value in ((f"{path}__startswith", "md5$"), (path, "zzz"), (f"{path}__regex", "^m")):
+            response = superuser.get(changelist, {lookup: value})
+            if response.status_code != 400 or "cannot be filtered by" not in response.content.decode():
+                answered.append((opts.label_lower, lookup, response.status_code))
+    assert answered == []
+
+
+def test_secret_fields_are_recognised_by_name():
+    from core.admin_site import holds_secret
+
+    assert holds_secret(AppUser._meta.get_field("password"))
+    assert holds_secret(User._meta.get_field("password"))
+    assert not holds_secret(AppUser._meta.get_field("username"))
+
+
+# -- signing in -----------------------------------------------------------------------
+
+
+def test_signing_in_with_a_foreign_next_lands_on_the_admin_index(make_user, fast_hasher):
+    make_user(EDITORS, password=PASSWORD)
+    response = Client().post(
+        reverse("admin:login") + "?next=https://evil.example/",
+        {"username": "editors", "password": PASSWORD, "next": "https://evil.example/"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
