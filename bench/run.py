@@ -8,6 +8,8 @@
 2. Import (bench/import_bench.py): rows/s, round trips and peak memory of
    `import_content` against django-import-export's default path.
 3. Dump and restore (bench/dump_restore_bench.py) of ~30,000 questions on sqld.
+4. Markdown rendering (bench/markdown_bench.py): the renderer before against
+   today's, on pathological and real explanations (no database).
 
 Each step runs in its own process; every server started here is stopped.
 `--quick` uses fewer rows and page views, for a smoke run.
@@ -71,6 +73,8 @@ def main() -> None:
         run([PYTHON, "bench/import_bench.py", "--rows", str(rows)], env=bench_env())
         print("\n## Dump and restore on sqld\n", flush=True)
         run([PYTHON, "bench/dump_restore_bench.py", "--questions", str(rows)], env=bench_env())
+        print("\n## Markdown rendering\n", flush=True)
+        run([PYTHON, "bench/markdown_bench.py", "--explanations", str(500 if args.quick else 2000)], env=bench_env())
 
 
 if __name__ == "__main__":

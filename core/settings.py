@@ -244,6 +244,11 @@ OI_SESSION_REFRESH_SECONDS = max(1, min(300, SESSION_COOKIE_AGE // 12))
 # as large as the import limit plus room for the form around the file.
 OI_MAX_UPLOAD_REQUEST_BYTES = IMPORT_MAX_UPLOAD_BYTES + 1024 * 1024
 
+# The explanation's live preview renders Markdown on every pause in typing
+# (the page waits 400 ms after the last keystroke): at most this many
+# previews per user per minute, then 429 with a sentence (core/ratelimit.py).
+OI_PREVIEW_RATE_LIMIT_PER_MINUTE = env_int("OI_PREVIEW_RATE_LIMIT_PER_MINUTE", 60)
+
 # Sign-in throttling (django-axes): each failure for one username or from one
 # address is answered a little later (OI_LOGIN_FAILURE_DELAY_SECONDS more each
 # time, at most OI_LOGIN_FAILURE_MAX_DELAY_SECONDS); after OI_LOGIN_FAILURE_LIMIT

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
@@ -25,6 +26,7 @@ from django.utils.text import Truncator
 
 from core import encodings
 from core.importing.admin import ImportExportAdminMixin
+from core.ratelimit import seconds_until_allowed
 from interview import compare, selectors, services
 from interview.filters import (
     ChannelFilter,
@@ -320,6 +322,16 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
             return JsonResponse({"error": "POST the markdown as 'text'."}, status=405)
         if not (self.has_add_permission(request) or self.has_change_permission(request)):
             raise PermissionDenied
+        limit = settings.OI_PREVIEW_RATE_LIMIT_PER_MINUTE
+        wait = seconds_until_allowed(scope="markdown-preview", user_id=request.user.pk, limit=limit)
+        if wait:
+            refusal = JsonResponse(
+                {"error": f"Preview paused: more than {limit} previews in a minute. "
+                          f"It resumes in {wait} seconds; your text is not lost."},
+                status=429,
+            )
+            refusal["Retry-After"] = str(wait)
+            return refusal
         return JsonResponse({"html": str(render_markdown(request.POST.get("text", "")))})
 
     def moderate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

@@ -43,9 +43,16 @@
         headers: { "X-CSRFToken": csrfToken(field), "Content-Type": "application/x-www-form-urlencoded" },
         body: body.toString(),
       })
-        .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
+        .then(function (response) {
+          // A refusal (e.g. 429, too many previews) carries its reason as `error`.
+          return response.json().catch(function () { return {}; }).then(function (data) {
+            return response.ok ? data : Promise.reject(data.error);
+          });
+        })
         .then(function (data) { preview.innerHTML = data.html; })  // sanitised by the server
-        .catch(function () { preview.textContent = "Preview unavailable."; });
+        .catch(function (reason) {
+          preview.textContent = typeof reason === "string" ? reason : "Preview unavailable.";
+        });
     }, 400);
     field.addEventListener("input", refresh);
   }
