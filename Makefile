@@ -20,15 +20,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Start the admin on the embedded database (or TURSO_DATABASE_URL if set).
+# Start the admin on the embedded databases (or TURSO_DATABASE_URL and
+# ADMIN_DATABASE_URL if set): a secret key in .env once (so every command
+# the README shows runs as written), the admin database's migrations, the
+# content schema (db_push: creates the app's tables on an empty database,
+# adds only what is missing on an existing one; skipped when read-only).
 run: $(STAMP)
+	$(PY) -m core.env
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
+	DJANGO_DEBUG=1 $(PY) manage.py db_push --yes --unless-read-only
 	DJANGO_DEBUG=1 $(PY) manage.py ensure_superuser
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo --if-empty
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The SQLite pass must not follow a developer's .env to a real database.
-NO_TURSO := TURSO_DATABASE_URL= TURSO_AUTH_TOKEN= TURSO_DATABASE_URL_RO= TURSO_AUTH_TOKEN_RO=
+NO_TURSO := TURSO_DATABASE_URL= TURSO_AUTH_TOKEN= TURSO_DATABASE_URL_RO= TURSO_AUTH_TOKEN_RO= ADMIN_DATABASE_URL= ADMIN_AUTH_TOKEN=
 
 # The whole suite on SQLite, then the `sqld`-marked tests against a real
 # libSQL server (sqld) started on a free loopback port for the run.

@@ -27,7 +27,7 @@ def database_failure_sentence(exc: BaseException) -> str | None:
 
         from core.db.errors import describe_database_error
 
-        return describe_database_error(exc, url=settings.DATABASES["default"]["NAME"])
+        return describe_database_error(exc, url=settings.DATABASES["content"]["NAME"])
     except Exception:
         return None
 

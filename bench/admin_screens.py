@@ -130,8 +130,9 @@ def bench_user():
 
 def measure(client, url: str, views: int) -> tuple[int, float, int | None]:
     """(queries, median ms, round trips) for `views` GETs of `url` after one warm-up."""
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    from core.databases import content_connection as connection
 
     response = client.get(url)
     if response.status_code != 200:

@@ -70,7 +70,8 @@ def worker(mode: str, path: str, limit: int) -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
+
+    from core.databases import content_connection as connection
 
     call_command("migrate", verbosity=0)
     baseline = _current_rss_mb()

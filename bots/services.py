@@ -15,6 +15,7 @@ from django.db import transaction
 
 from bots.models import WorkAction, WorkItem, WorkStatus
 from core import encodings
+from core.databases import CONTENT_DB
 from interview import services as question_services
 from interview.models import HistoryEventSource, HistoryEventType, Question, QuestionStatus
 
@@ -71,7 +72,7 @@ def approve_work_item(*, item: WorkItem, user: Any) -> WorkItem:
         raise WorkItemError(f"Work item #{item.pk}: {question_services.STATUS_RULE}.")
     metadata = {"work_item_id": item.pk, "proposed_by": item.created_by}
     reason = item.reason or f"Work item #{item.pk}"
-    with transaction.atomic():
+    with transaction.atomic(using=CONTENT_DB):
         if item.action == WorkAction.DELETE:
             outcome = question_services.change_status(
                 questions=[question],
@@ -131,7 +132,7 @@ def reject_work_item(*, item: WorkItem, user: Any, reason: str) -> WorkItem:
     if not reason:
         raise WorkItemError("A reason is required to reject a proposal.")
     _check_decidable(item)
-    with transaction.atomic():
+    with transaction.atomic(using=CONTENT_DB):
         _close_item(
             item=item,
             status=WorkStatus.FAILED,

@@ -9,9 +9,11 @@ in each admin class:
 
 - the index groups models into sections (Content, Moderation, Bots, People,
   Admin access) instead of by Django app;
-- when `settings.READ_ONLY` is on (only read-only Turso credentials), every
-  write permission is False, writing actions disappear and any POST to an
-  admin view other than log out and export is refused with a message;
+- when `settings.READ_ONLY` is on (only read-only Turso credentials for the
+  content database), every write permission of a content model's admin is
+  False, its writing actions disappear and any POST to its views other than
+  export is refused with a message. The admin's own screens (users, groups,
+  sign-in, password change) live in the admin database and keep working;
 - no list may be filtered on a field that holds a secret (`holds_secret`):
   `?password__startswith=pbkdf2_sha256$` answering how many rows match lets
   anyone who can open the list read a hash out a character at a time.
@@ -33,6 +35,8 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from core.databases import is_content_model
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 # Permission checks that never write; all other `has_<name>_permission`
@@ -40,9 +44,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 READ_PERMISSION_NAMES = frozenset({"view", "module", "view_or_change", "export"})
 # Admin actions allowed in a read-only deployment: those that only need these.
 READ_ACTION_PERMISSIONS = frozenset({"view", "export"})
-# Views that may be POSTed to in a read-only deployment: logging out writes
-# nothing with signed-cookie sessions, and export reads only.
-READ_ONLY_POST_VIEWS = frozenset({"logout", "export_action"})
+# Content views that may be POSTed to in a read-only deployment: export reads only.
+READ_ONLY_POST_VIEWS = frozenset({"export_action"})
 
 _PERMISSION_METHOD = re.compile(r"^has_(?P<name>\w+)_permission$")
 
@@ -176,6 +179,15 @@ class ReadOnlyDeploymentMixin:
         return [with_read_only_guard(inline) for inline in inlines]
 
 
+def _writes_content(view: Any) -> bool:
+    """Whether `view` belongs to the admin of a content model. The site's own
+    views (index, sign-in, password change) and the admin's own models write
+    only the admin database, which a read-only deployment can still write."""
+    owner = getattr(view, "__self__", None)
+    model = getattr(owner, "model", None)
+    return model is not None and is_content_model(model)
+
+
 def _action_only_reads(action: Any) -> bool:
     needed = getattr(action, "allowed_permissions", None)
     return bool(needed) and set(needed) <= READ_ACTION_PERMISSIONS
@@ -243,7 +255,10 @@ class OpenInterviewAdminSite(admin.AdminSite):
     def register(
         self, model_or_iterable: Any, admin_class: type | None = None, **options: Any
     ) -> None:
-        admin_class = with_read_only_guard(with_secret_lookup_guard(admin_class or admin.ModelAdmin))
+        admin_class = with_secret_lookup_guard(admin_class or admin.ModelAdmin)
+        models = [model_or_iterable] if isinstance(model_or_iterable, type) else list(model_or_iterable)
+        if any(is_content_model(model) for model in models):
+            admin_class = with_read_only_guard(admin_class)
         super().register(model_or_iterable, admin_class, **options)
 
     # -- read-only deployment ------------------------------------------------
@@ -257,6 +272,7 @@ class OpenInterviewAdminSite(admin.AdminSite):
                 read_only_deployment()
                 and request.method not in SAFE_METHODS
                 and view_name not in READ_ONLY_POST_VIEWS
+                and _writes_content(view)
             ):
                 return self.refuse_write(request)
             if request.method == "POST":

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import AppConfig
+from django.core.management.base import CommandError
 
 
 class CoreConfig(AppConfig):
@@ -10,18 +11,19 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import pre_migrate
 
-        # With read-only credentials the users table cannot be written, and
-        # Django's own handler would fail every login trying to set last_login.
-        user_logged_in.disconnect(dispatch_uid="update_last_login")
-        user_logged_in.connect(update_last_login_unless_read_only, dispatch_uid="update_last_login")
+        pre_migrate.connect(refuse_migrating_content, dispatch_uid="refuse_migrating_content")
 
 
-def update_last_login_unless_read_only(sender: Any, user: Any, **kwargs: Any) -> None:
-    """Django's update_last_login, skipped in a read-only deployment (checked per login)."""
-    from django.conf import settings
-    from django.contrib.auth.models import update_last_login
+def refuse_migrating_content(sender: Any, using: str, plan: Any = None, **kwargs: Any) -> None:
+    """`migrate --database content` would leave Django's migration records in
+    the Node app's database, where its schema tool drops them and every table
+    it does not know. The content schema is `db_push`'s business."""
+    from core.databases import CONTENT_DB
 
-    if not getattr(settings, "READ_ONLY", False):
-        update_last_login(sender, user, **kwargs)
+    if using == CONTENT_DB and plan:
+        raise CommandError(
+            "migrate manages only the admin database; the content database's schema is "
+            "created and synced by `manage.py db_push`."
+        )

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from bots.models import BotRun, LedgerEntry, WorkItem
 from core import encodings
+from core.databases import CONTENT_DB
 from interview.models import (
     ChannelMapping,
     Question,
@@ -121,7 +122,7 @@ def database_is_empty() -> bool:
     return not Question.objects.exists()
 
 
-@transaction.atomic
+@transaction.atomic(using=CONTENT_DB)
 def load_demo_content() -> dict[str, int]:
     """Insert the demo set; returns how many rows each table got."""
     now = encodings.node_now()

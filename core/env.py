@@ -39,3 +39,35 @@ def load_environment(*, base_dir: Path, environ: Mapping[str, str] | None = None
         merged.update(parse_dotenv(dotenv.read_text(encoding="utf-8")))
     merged.update(os.environ if environ is None else environ)
     return merged
+
+
+SECRET_KEY_VARIABLE = "DJANGO_SECRET_KEY"
+
+
+def ensure_secret_key(*, base_dir: Path, environ: Mapping[str, str] | None = None) -> bool:
+    """Append a generated `DJANGO_SECRET_KEY` to `.env` unless the environment
+    or `.env` already sets one; True when it wrote one.
+
+    `make run` calls it so that every command the README shows runs as
+    written in a fresh shell, without a development flag and without a key
+    anyone else knows; an existing key is never replaced.
+    """
+    import secrets
+
+    environ = os.environ if environ is None else environ
+    if environ.get(SECRET_KEY_VARIABLE):
+        return False
+    dotenv = base_dir / ".env"
+    text = dotenv.read_text(encoding="utf-8") if dotenv.is_file() else ""
+    if parse_dotenv(text).get(SECRET_KEY_VARIABLE):
+        return False
+    separator = "" if not text or text.endswith("\n") else "\n"
+    with dotenv.open("a", encoding="utf-8") as handle:
+        handle.write(f"{separator}{SECRET_KEY_VARIABLE}={secrets.token_urlsafe(50)}\n")
+    dotenv.chmod(0o600)
+    return True
+
+
+if __name__ == "__main__":
+    if ensure_secret_key(base_dir=Path(__file__).resolve().parent.parent):
+        print("Wrote a generated DJANGO_SECRET_KEY to .env (kept for every later run).")

@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 import time
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import connections
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from core.databases import ADMIN_DB, CONTENT_DB
+
 logger = logging.getLogger(__name__)
 
 
-def database_round_trip_ms(*, alias: str = DEFAULT_DB_ALIAS) -> float:
+def database_round_trip_ms(*, alias: str = CONTENT_DB) -> float:
     """Milliseconds for one `SELECT 1` on the database (opening the connection if needed)."""
     connection = connections[alias]
     started = time.perf_counter()
@@ -26,13 +28,15 @@ def database_round_trip_ms(*, alias: str = DEFAULT_DB_ALIAS) -> float:
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 `{"status": "ok", ...}` when the database answers one round trip, 503 otherwise.
+    """200 `{"status": "ok", ...}` when both databases answer one round trip
+    each (`round_trip_ms` is the content database's), 503 otherwise.
 
     The answer names no host, engine or error: it is public. The cause goes to
     the log (redacted, one line) for the operator.
     """
     try:
-        elapsed_ms = database_round_trip_ms()
+        elapsed_ms = database_round_trip_ms(alias=CONTENT_DB)
+        database_round_trip_ms(alias=ADMIN_DB)
     except Exception as exc:  # noqa: BLE001 - any failure to answer means unhealthy
         logger.error("health check: database did not answer: %s: %s", type(exc).__name__, exc)
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)

@@ -10,6 +10,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import escape
 
+from core.databases import CONTENT_DB
 from core.db.errors import ReadOnlyDatabaseError, describe_database_error
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class DatabaseErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, DatabaseError):
             return None
-        sentence = describe_database_error(exception, url=settings.DATABASES["default"]["NAME"])
+        sentence = describe_database_error(exception, url=settings.DATABASES[CONTENT_DB]["NAME"])
         if sentence is None:
             return None
         if _is_read_only_refusal(exception):

@@ -339,7 +339,8 @@ FRAMEWORK_TABLE_PREFIXES = ("django_", "auth_")
 
 def framework_tables(schema: Schema) -> list[str]:
     """Tables of installed models outside the contract (Django's, third-party
-    apps', the admin's own): `migrate` owns them, so they are not drift."""
+    apps', the admin's own). They belong in the admin database; found in the
+    content database, they are what an earlier version left there."""
     from django.apps import apps
 
     contract_tables = set(contract_table_names())
@@ -510,11 +511,11 @@ def compare_schemas(
     names). An expected index with another name (Django's hashed name for a
     foreign key's index) is satisfied by any index on the same columns.
     `ignore_extra_tables`: tables the database may have outside the contract
-    (default: `framework_tables(actual)`, the tables `migrate` owns).
+    (default: none; the content database holds only the app's tables).
     """
     accepted = ACCEPTED_DRIFT if accepted is None else accepted
     named = model_index_names() if model_named_indexes is None else model_named_indexes
-    ignored = set(framework_tables(actual) if ignore_extra_tables is None else ignore_extra_tables)
+    ignored = set(ignore_extra_tables or ())
     differences: list[Difference] = []
 
     for table_name, want in expected.tables.items():

@@ -86,7 +86,6 @@ def compare_live(*, live: Schema, expected: Schema | None = None) -> list[Differ
         expected,
         live,
         model_named_indexes=contract.model_index_names(),
-        ignore_extra_tables=contract.framework_tables(live),
     )
 
 
@@ -449,7 +448,6 @@ class PushResult:
     rebuilt: list[str]
     skipped_rebuilds: list[Rebuild]
     dump_path: Path | None
-    recorded_migrations: list[str]
 
 
 def apply_push(
@@ -493,78 +491,9 @@ def apply_push(
                     want=plan.expected.tables[rebuild.table],
                     have=plan.live.tables[rebuild.table],
                 )
-    recorded = record_satisfied_migrations(connection=connection)
     return PushResult(
         applied=list(plan.additive),
         rebuilt=[r.table for r in rebuilds],
         skipped_rebuilds=[] if allow_rebuild else list(plan.rebuilds),
         dump_path=written_dump,
-        recorded_migrations=recorded,
     )
-
-
-# Operations whose whole effect on the database is the schema db_push creates;
-# a migration made only of these is satisfied once the schema matches.
-_SCHEMA_ONLY_OPERATIONS = frozenset(
-    {
-        "CreateModel",
-        "AdoptOrCreateModel",
-        "AddField",
-        "AddIndex",
-        "AlterModelOptions",
-        "AlterModelTable",
-    }
-)
-
-
-def record_satisfied_migrations(*, connection: Any) -> list[str]:
-    """Mark unapplied migrations of the contract apps as applied when the
-    database already has everything they would create.
-
-    Without this, `migrate` after a push would run an AddField for a column
-    the push already added and fail with "duplicate column". Only migrations
-    of schema-only operations are recorded, in dependency order, and only
-    when no additive work is left for their app's tables; anything else is
-    left for `migrate`.
-    """
-    from django.db.migrations.executor import MigrationExecutor
-
-    contract_apps = {model._meta.app_label for model in contract.contract_models()}
-    live = contract.schema_from_connection(connection)
-    differences = compare_live(live=live)
-    pending_tables = {
-        d.table for d in differences if d.accepted is None and d.kind in ADDITIVE_KINDS
-    }
-    apps_with_work = {
-        model._meta.app_label
-        for model in contract.contract_models()
-        if model._meta.db_table in pending_tables
-    }
-    executor = MigrationExecutor(connection)
-    graph = executor.loader.graph
-    applied = set(executor.loader.applied_migrations)
-    targets = graph.leaf_nodes()
-    plan = executor.migration_plan(targets, clean_start=False)
-    to_record: list[tuple[str, str]] = []
-    done = set(applied)
-    for migration, backwards in plan:
-        key = (migration.app_label, migration.name)
-        if backwards or key in done:
-            continue
-        eligible = (
-            migration.app_label in contract_apps
-            and migration.app_label not in apps_with_work
-            and all(type(op).__name__ in _SCHEMA_ONLY_OPERATIONS for op in migration.operations)
-            and all(parent.key in done for parent in graph.node_map[key].parents)
-        )
-        if eligible:
-            to_record.append(key)
-            done.add(key)
-    if to_record:
-        # Outside the transaction: SQLite's schema editor, which creates
-        # django_migrations, cannot run inside one.
-        executor.recorder.ensure_schema()
-        with transaction.atomic(using=connection.alias):
-            for app_label, name in to_record:
-                executor.recorder.record_applied(app_label, name)
-    return [f"{app}.{name}" for app, name in to_record]

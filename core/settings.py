@@ -88,9 +88,13 @@ TEMPLATES = [
 WSGI_APPLICATION = "core.wsgi.application"
 
 DATA_DIR = Path(ENV.get("OI_DATA_DIR") or BASE_DIR / "data")
+# `default`: the admin's own state; `content`: the Node app's 12 tables
+# (core/databases.py says why they are apart and routes the models).
 DATABASES = database_settings(env=ENV, data_dir=DATA_DIR)
-# True when only the read-only Turso credentials are configured.
-READ_ONLY = bool(DATABASES["default"].get("OPTIONS", {}).get("read_only"))
+DATABASE_ROUTERS = ["core.databases.ContentRouter"]
+# True when only the read-only Turso credentials are configured: the content
+# is read-only; the admin database (sessions, users, throttling) stays writable.
+READ_ONLY = bool(DATABASES["content"].get("OPTIONS", {}).get("read_only"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -105,13 +109,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# Sessions live in the database so several instances can share them.
+# Sessions live in the admin database so several instances can share them.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-if READ_ONLY:
-    # Read-only credentials cannot write django_session either: keep the
-    # session in a signed cookie so logging in still works. (last_login is
-    # not written in that mode either; see CoreConfig.ready.)
-    SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -271,10 +270,6 @@ AXES_VERBOSE = False
 OI_TRUSTED_PROXY_COUNT = env_int("OI_TRUSTED_PROXY_COUNT", 0)
 OI_LOGIN_FAILURE_DELAY_SECONDS = float(ENV.get("OI_LOGIN_FAILURE_DELAY_SECONDS") or 1.0)
 OI_LOGIN_FAILURE_MAX_DELAY_SECONDS = float(ENV.get("OI_LOGIN_FAILURE_MAX_DELAY_SECONDS") or 4.0)
-if READ_ONLY:
-    # Read-only credentials cannot write axes's tables: count failures in
-    # this process's memory instead (per instance, lost on restart).
-    AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 
 # Static files: `make serve` runs collectstatic and sets OI_STATIC_MANIFEST=1,
 # so WhiteNoise serves compressed files with content hashes in their names

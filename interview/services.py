@@ -16,6 +16,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models, transaction
 
 from core import encodings
+from core.databases import CONTENT_DB
 from core.fields import NodeJSONField, NodeTimestampField
 from interview.models import (
     ChannelMapping,
@@ -252,7 +253,7 @@ def save_question_changes(
     stale_guard = models.Q(last_updated__isnull=True) if loaded.get("last_updated") is None else models.Q(
         last_updated=loaded["last_updated"]
     )
-    with transaction.atomic():
+    with transaction.atomic(using=CONTENT_DB):
         updated = Question.objects.filter(stale_guard, pk=question.pk).update(**values)
         if updated != 1:
             raise EditConflict(
@@ -282,7 +283,7 @@ def create_question(
     reason: str | None = None,
 ) -> SaveResult:
     """Insert a new question (next `q-<n>` id when none is given) with its history row."""
-    with transaction.atomic():
+    with transaction.atomic(using=CONTENT_DB):
         if not question.id:
             question.id = next_question_id()
         question.save(force_insert=True)
@@ -441,7 +442,7 @@ def change_status(
     for q in to_change:
         loaded = getattr(q, "_loaded_values", None) or {}
         by_loaded_status.setdefault(loaded.get("status", q.status), []).append(q.pk)
-    with transaction.atomic():
+    with transaction.atomic(using=CONTENT_DB):
         for loaded_status, ids in by_loaded_status.items():
             # Only rows still in the status they were shown with: a row
             # someone changed meanwhile makes the whole change roll back.
@@ -570,7 +571,7 @@ def hard_delete_question(*, question: Question, source_name: str, reason: str | 
     Channel mappings and relationships pointing at it would break the
     foreign keys, so they go too, listed in the history row's metadata.
     """
-    with transaction.atomic():
+    with transaction.atomic(using=CONTENT_DB):
         current = Question.objects.select_for_update().filter(pk=question.pk).first()
         if current is None:
             raise ModerationError(f"Question {question.pk} no longer exists.")

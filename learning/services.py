@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from django.db import models, transaction
 
+from core.databases import CONTENT_DB
 from core.models import NodeModel
 from learning.selectors import existing_ids
 
@@ -81,7 +82,7 @@ def save_collection(*, instance: NodeModel, adding: bool) -> list[str]:
     """
     sync_total_questions(instance=instance)
     if adding:
-        with transaction.atomic():
+        with transaction.atomic(using=CONTENT_DB):
             instance.save(force_insert=True)
         return [f.name for f in instance._meta.concrete_fields]
     changed = [name for name in instance.changed_fields() if name not in BOOKKEEPING_FIELDS]

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
-
 from bots.models import WorkItem
 from core import encodings
+from core.databases import content_connection as connection
 from interview.models import Question, VoiceSession
 from learning.models import Certification, LearningPath
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from core.databases import content_connection as connection
 from tests.raw_sql import insert_raw, read_raw  # noqa: F401  (read_raw: re-exported for the admin tests)
 
 # The pytest fixtures, for `from tests.admin_questions_fixtures import *` in

@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ DATABASE_VARIABLES = (
     "TURSO_AUTH_TOKEN",
     "TURSO_DATABASE_URL_RO",
     "TURSO_AUTH_TOKEN_RO",
+    "ADMIN_DATABASE_URL",
+    "ADMIN_AUTH_TOKEN",
 )
 
 
@@ -52,12 +55,17 @@ def run_manage(
     timeout: float = 300,
     extra_env: dict[str, str] | None = None,
 ) -> CommandResult:
-    """Run `manage.py ARGS` in a subprocess configured only by TURSO_* variables."""
+    """Run `manage.py ARGS` in a subprocess whose content database is `url`;
+    its admin database is an embedded file of its own (beside a `file:`
+    database, else in a new temporary folder) unless `extra_env` names one."""
     env = {k: v for k, v in os.environ.items() if k not in DATABASE_VARIABLES}
     # Empty values win over a developer's .env file.
     env.update({name: "" for name in DATABASE_VARIABLES})
     env["TURSO_DATABASE_URL"] = url
     env["TURSO_AUTH_TOKEN"] = token or ""
+    env["ADMIN_DATABASE_URL"] = (
+        f"{url}.admin" if url.startswith("file:") else f"file:{tempfile.mkdtemp()}/admin.sqlite3"
+    )
     env.update(extra_env or {})
     env.setdefault("OI_ALLOW_INSECURE_SECRET_KEY", "1")
     env["DJANGO_LOG_LEVEL"] = "WARNING"

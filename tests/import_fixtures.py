@@ -11,9 +11,9 @@ import copy
 from typing import Any
 
 from django.contrib import admin
-from django.db import connection
 from django.urls import path
 
+from core.databases import content_connection as connection
 from core.importing.admin import ImportExportAdminMixin
 from core.importing.readers import SourceRecord
 from interview.models import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
+from core.databases import content_connection as connection
 
 
 def insert_raw(table: str, row: dict[str, Any]) -> None:

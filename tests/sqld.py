@@ -69,7 +69,7 @@ class SqldServer:
 def on_real_server() -> bool:
     """Whether Django's default database is a remote libSQL server (the
     sqld pass) rather than a local SQLite file."""
-    from django.db import connection
+    from core.databases import content_connection as connection
 
     return bool((connection.settings_dict.get("OPTIONS") or {}).get("url"))
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bots import queue_services
 from bots.models import BotRun, LedgerEntry, WorkItem
 from core import encodings
+from core.databases import content_connection as connection
 from interview.models import Question, QuestionHistory
 from tests.admin_b_helpers import (
     changelist_post,

@@ -86,8 +86,9 @@ def test_ordered_list_costs_one_query_however_long(editor, django_assert_max_num
     long = make_learning_path("long", question_ids=[f"q-{100 + n}" for n in range(40)])
     editor.get(change_url(short))  # warm caches (content types, permissions)
 
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    from core.databases import content_connection as connection
 
     with CaptureQueriesContext(connection) as short_queries:
         assert editor.get(change_url(short)).status_code == 200
@@ -300,8 +301,9 @@ def test_choice_outside_the_list_is_offered_and_saved_back(editor):
 def test_lists_stay_within_budget_and_do_not_grow(
     url_name, moderator, superuser, catalog, django_assert_max_num_queries
 ):
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    from core.databases import content_connection as connection
 
     # A group member pays for permission look-ups; People is superusers' only.
     client = superuser if "usersession" in url_name else moderator

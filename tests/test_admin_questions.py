@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.databases import content_connection as connection
 from interview import services
 from interview.models import Question
 from tests.admin_questions_fixtures import *  # noqa: F403  (the pytest fixtures)

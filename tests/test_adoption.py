@@ -1,4 +1,5 @@
-"""Adopting the Node app's existing database: `migrate` changes no row."""
+"""Adopting the Node app's existing database: `migrate` never touches it,
+`db_push` adds only what is missing and changes no row."""
 
 from __future__ import annotations
 
@@ -41,31 +42,56 @@ def table_hashes(path: Path, tables: set[str] | None = None) -> dict[str, tuple[
         db.close()
 
 
+APP_TABLES = {
+    "questions", "channel_mappings", "question_relationships", "voice_sessions", "question_history",
+    "certifications", "learning_paths", "user_sessions", "work_queue", "bot_ledger", "bot_runs", "users",
+}
+
+
 def manage(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TURSO_")}
+    """`manage.py` with the content database at `database_url` and the admin
+    database in an embedded file beside it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TURSO_", "ADMIN_"))}
     env["TURSO_DATABASE_URL"] = database_url
+    env["ADMIN_DATABASE_URL"] = database_url + ".admin"
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
     )
 
 
-def test_migrate_on_a_legacy_database_changes_no_row(tmp_path: Path) -> None:
+def test_migrate_and_push_on_a_legacy_database_change_no_row_and_add_no_table(tmp_path: Path) -> None:
     legacy = build_legacy_database(tmp_path / "questions.db", limit=1500)
     before = table_hashes(legacy)
     assert len(before) == 12 and before["questions"][0] == 1500
+    tables_before = table_names(legacy)
 
     result = manage("migrate", "--no-input", database_url=f"file:{legacy}")
     assert result.returncode == 0, result.stderr
-    assert "already exists" not in result.stdout + result.stderr
+    pushed = manage("db_push", "--yes", database_url=f"file:{legacy}")
+    assert pushed.returncode == 0, pushed.stderr
 
     assert table_hashes(legacy, set(before)) == before
-    assert {"django_migrations", "auth_user", "django_session"} <= table_names(legacy)
-    # A second run has nothing to do.
+    # The admin's tables went to its own database; the shared one gained nothing.
+    assert table_names(legacy) == tables_before
+    assert {"django_migrations", "auth_user", "django_session"} <= table_names(Path(f"{legacy}.admin"))
+    # A second run of each has nothing to do.
     again = manage("migrate", "--no-input", database_url=f"file:{legacy}")
     assert again.returncode == 0 and "No migrations to apply" in again.stdout
+    pushed_again = manage("db_push", "--yes", database_url=f"file:{legacy}")
+    assert pushed_again.returncode == 0 and "-- Nothing to do." in pushed_again.stdout
 
 
-def test_migrate_adds_a_missing_nullable_column_without_touching_rows(tmp_path: Path) -> None:
+def test_migrate_refuses_the_content_database(tmp_path: Path) -> None:
+    legacy = build_legacy_database(tmp_path / "questions.db", limit=10)
+    tables_before = table_names(legacy)
+    result = manage("migrate", "--no-input", "--database", "content", database_url=f"file:{legacy}")
+    assert result.returncode == 1
+    assert "migrate manages only the admin database" in result.stderr
+    assert "db_push" in result.stderr
+    assert table_names(legacy) == tables_before
+
+
+def test_push_adds_a_missing_nullable_column_without_touching_rows(tmp_path: Path) -> None:
     legacy = build_legacy_database(tmp_path / "old.db", limit=200)
     db = sqlite3.connect(legacy)
     db.execute("ALTER TABLE questions DROP COLUMN experience_level_tags")
@@ -73,7 +99,7 @@ def test_migrate_adds_a_missing_nullable_column_without_touching_rows(tmp_path: 
     db.close()
     before = table_hashes(legacy)
 
-    result = manage("migrate", "--no-input", database_url=f"file:{legacy}")
+    result = manage("db_push", "--yes", database_url=f"file:{legacy}")
     assert result.returncode == 0, result.stderr
     db = sqlite3.connect(legacy)
     columns = [row[1] for row in db.execute("PRAGMA table_info(questions)")]
@@ -87,11 +113,12 @@ def test_migrate_adds_a_missing_nullable_column_without_touching_rows(tmp_path: 
     }
 
 
-def test_fresh_file_database_gets_every_table(tmp_path: Path) -> None:
+def test_fresh_databases_get_exactly_their_tables(tmp_path: Path) -> None:
     target = tmp_path / "fresh.db"
-    result = manage("migrate", "--no-input", database_url=f"file:{target}")
-    assert result.returncode == 0, result.stderr
-    assert {
-        "questions", "channel_mappings", "question_relationships", "voice_sessions", "question_history",
-        "certifications", "learning_paths", "user_sessions", "work_queue", "bot_ledger", "bot_runs", "users",
-    } <= table_names(target)
+    for command in (("migrate", "--no-input"), ("db_push", "--yes")):
+        result = manage(*command, database_url=f"file:{target}")
+        assert result.returncode == 0, result.stderr
+    assert table_names(target) - {"sqlite_sequence"} == APP_TABLES
+    admin_tables = table_names(Path(f"{target}.admin"))
+    assert {"django_migrations", "auth_user", "django_session", "core_importupload"} <= admin_tables
+    assert not admin_tables & APP_TABLES

@@ -1,8 +1,9 @@
 """Adopting a real libSQL server that holds the Node app's data.
 
 The legacy database built from the real exports is loaded into a fresh
-`sqld`; `migrate` through our engine must change no row there either, and
-the admin must then list its questions.
+`sqld`; `migrate` (the admin database) and `db_push` (the content) through
+our engine must change no row and add no table there, and the admin must
+then list its questions.
 """
 
 from __future__ import annotations
@@ -63,9 +64,13 @@ def remote_table_hashes(server: SqldServer, tables: list[str] | None = None) -> 
         remote.close()
 
 
-def run_manage(server: SqldServer, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TURSO_")}
-    env.update(TURSO_DATABASE_URL=server.url, TURSO_AUTH_TOKEN=server.rw_token or "")
+def run_manage(server: SqldServer, admin_db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TURSO_", "ADMIN_"))}
+    env.update(
+        TURSO_DATABASE_URL=server.url,
+        TURSO_AUTH_TOKEN=server.rw_token or "",
+        ADMIN_DATABASE_URL=f"file:{admin_db}",
+    )
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=PROJECT_DIR, env=env, capture_output=True, text=True,
         timeout=600,
@@ -89,19 +94,22 @@ ADMIN_LIST_PROBE = textwrap.dedent(
 )
 
 
-def test_migrate_on_a_real_libsql_server_changes_no_row_and_the_admin_lists_questions(
-    legacy_server: SqldServer,
+def test_migrate_and_push_on_a_real_libsql_server_change_nothing_and_the_admin_lists_questions(
+    legacy_server: SqldServer, tmp_path: Path
 ) -> None:
     before = remote_table_hashes(legacy_server)
     assert len(before) == 12 and before["questions"][0] == 400
+    admin_db = tmp_path / "admin.sqlite3"
 
-    result = run_manage(legacy_server, "migrate", "--no-input")
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "already exists" not in result.stdout + result.stderr
+    for command in (("migrate", "--no-input"), ("db_push", "--yes")):
+        result = run_manage(legacy_server, admin_db, *command)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "already exists" not in result.stdout + result.stderr
 
-    assert remote_table_hashes(legacy_server, list(before)) == before
+    # Same tables (none added), same rows.
+    assert remote_table_hashes(legacy_server) == before
 
-    probe = run_manage(legacy_server, "shell", "-c", ADMIN_LIST_PROBE)
+    probe = run_manage(legacy_server, admin_db, "shell", "-c", ADMIN_LIST_PROBE)
     assert probe.returncode == 0, probe.stderr[-2000:]
     assert "STATUS 200" in probe.stdout
     # The five most recently updated questions are on the first page.

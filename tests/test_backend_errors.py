@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import DatabaseError, OperationalError, connection
+from django.db import DatabaseError, OperationalError
 from django.db.utils import ConnectionHandler
 from django.test import RequestFactory
 
+from core.databases import content_connection as connection
 from core.db.errors import ReadOnlyDatabaseError, describe_database_error
 from core.middleware import DatabaseErrorMiddleware
 from tests.sqld import SqldServer, on_real_server

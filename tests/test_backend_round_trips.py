@@ -4,9 +4,9 @@ the database to QUOTE() the parameters of every logged query)."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.databases import content_connection as connection
 from core.db.backends.libsql.operations import quote_sql_literal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqld]

@@ -7,8 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
+from core.databases import CONTENT_DB
+from core.databases import content_connection as connection
 from core.db.backends.libsql import hrana
 
 pytestmark = [pytest.mark.sqld, pytest.mark.django_db(transaction=True)]
@@ -43,14 +45,14 @@ class Boom(Exception):
 
 
 def test_rollback_undoes_writes(item_table: str) -> None:
-    with pytest.raises(Boom), transaction.atomic():
+    with pytest.raises(Boom), transaction.atomic(using=CONTENT_DB):
         insert("a")
         raise Boom
     assert names() == []
 
 
 def test_reads_inside_a_transaction_see_its_writes(item_table: str) -> None:
-    with transaction.atomic():
+    with transaction.atomic(using=CONTENT_DB):
         insert("a")
         assert names() == ["a"]
         assert User.objects.create_user("reader", password="x").pk is not None
@@ -59,9 +61,9 @@ def test_reads_inside_a_transaction_see_its_writes(item_table: str) -> None:
 
 
 def test_savepoint_rollback_undoes_only_its_part(item_table: str) -> None:
-    with transaction.atomic():
+    with transaction.atomic(using=CONTENT_DB):
         insert("outer")
-        with pytest.raises(Boom), transaction.atomic():
+        with pytest.raises(Boom), transaction.atomic(using=CONTENT_DB):
             insert("inner")
             assert names() == ["inner", "outer"]
             raise Boom
@@ -70,9 +72,9 @@ def test_savepoint_rollback_undoes_only_its_part(item_table: str) -> None:
 
 
 def test_unique_violation_is_integrity_error_and_transaction_survives(item_table: str) -> None:
-    with pytest.raises(Boom), transaction.atomic():
+    with pytest.raises(Boom), transaction.atomic(using=CONTENT_DB):
         insert("a")
-        with pytest.raises(IntegrityError), transaction.atomic():
+        with pytest.raises(IntegrityError), transaction.atomic(using=CONTENT_DB):
             insert("a")
         insert("b")
         assert names() == ["a", "b"]
@@ -85,7 +87,7 @@ def test_executemany_of_2000_rows_costs_a_handful_of_round_trips(
 ) -> None:
     rows = [(f"name-{index:05d}",) for index in range(2000)]
     before = connection.round_trips
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(using=CONTENT_DB), connection.cursor() as cursor:
         cursor.executemany(f'INSERT INTO "{TABLE}" (name) VALUES (%s)', rows)
         assert cursor.rowcount == 2000
     spent = connection.round_trips - before
@@ -99,9 +101,9 @@ def test_executemany_of_2000_rows_costs_a_handful_of_round_trips(
 
 def test_executemany_failure_raises_and_rolls_back_cleanly(item_table: str) -> None:
     rows = [("x1",), ("x2",), ("x1",), ("x3",)]
-    with pytest.raises(Boom), transaction.atomic():
+    with pytest.raises(Boom), transaction.atomic(using=CONTENT_DB):
         insert("before")
-        with pytest.raises(IntegrityError), transaction.atomic():
+        with pytest.raises(IntegrityError), transaction.atomic(using=CONTENT_DB):
             with connection.cursor() as cursor:
                 cursor.executemany(f'INSERT INTO "{TABLE}" (name) VALUES (%s)', rows)
         # The savepoint undid the partial batch; the transaction goes on.
@@ -114,7 +116,7 @@ def test_execute_batch_runs_different_statements_in_one_round_trip(
     item_table: str, on_real_server: bool
 ) -> None:
     before = connection.round_trips
-    with transaction.atomic():
+    with transaction.atomic(using=CONTENT_DB):
         results = connection.execute_batch(
             [
                 (f'INSERT INTO "{TABLE}" (name) VALUES (%s), (%s)', ["a", "b"]),

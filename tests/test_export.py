@@ -7,8 +7,8 @@ import json
 
 import openpyxl
 import pytest
-from django.db import connection
 
+from core.databases import content_connection as connection
 from core.importing.exporting import export_queryset
 from core.importing.readers import read_bytes
 from core.importing.services import import_files, import_records

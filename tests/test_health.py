@@ -12,9 +12,11 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError
+from django.db import connection as admin_connection
 from django.test import Client, override_settings
 
+from core.databases import content_connection as connection
 from tests.security_fixtures import captured_console_log
 from tests.shared_data import PROJECT_DIR
 
@@ -28,7 +30,10 @@ def test_healthy_database_answers_ok_with_one_round_trip(
     client: Client, django_assert_num_queries: Any, on_real_server: bool
 ) -> None:
     trips_before = getattr(connection, "round_trips", None)
-    with django_assert_num_queries(1):
+    with (
+        django_assert_num_queries(1, connection=connection),
+        django_assert_num_queries(1, connection=admin_connection),
+    ):
         response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.db import connection
 
 from core import encodings
+from core.databases import content_connection as connection
 from core.importing import services
 from core.importing.readers import read_bytes
 from core.importing.services import import_files, import_records

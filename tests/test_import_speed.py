@@ -8,9 +8,9 @@ import gc
 import json
 
 import pytest
-from django.db import connection
 
 from core import encodings
+from core.databases import content_connection as connection
 from core.importing import services
 from core.importing.readers import cyclic_gc_paused, read_bytes
 from core.importing.services import import_files, import_records

@@ -1,8 +1,9 @@
 """The read-only deployment (only TURSO_DATABASE_URL_RO configured).
 
-A banner on every admin page; no add, change or delete anywhere; no action
-that writes; a forced POST gets a clear message and changes nothing; and
-signing in works without writing the session or `last_login`.
+A banner on every admin page; no add, change or delete of content anywhere;
+no action that writes content; a forced POST gets a clear message and
+changes nothing. The admin's own database stays writable: sessions are
+server-side, sign-in records `last_login`, admin users can be managed.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from typing import Any
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import User
-from django.db import connection
+from django.contrib.auth.models import Group, User
+from django.contrib.sessions.models import Session
+from django.db import connection as admin_connection
 from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bots.models import WorkItem
+from core.databases import content_connection as connection
+from core.databases import is_content_model
 from interview.models import Question
 from learning.models import Certification, LearningPath
 from tests.admin_b_helpers import PASSWORD
@@ -28,9 +32,7 @@ pytestmark = pytest.mark.django_db
 
 def read_only() -> override_settings:
     """Settings as core/settings.py makes them when only the read-only URL is set."""
-    return override_settings(
-        READ_ONLY=True, SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies"
-    )
+    return override_settings(READ_ONLY=True)
 
 
 BANNER = "oi-read-only-banner"
@@ -67,12 +69,18 @@ def test_banner_on_every_page_only_when_read_only(catalog, login):
         assert BANNER in anonymous.content.decode()
 
 
-def test_every_registered_admin_denies_writes(catalog, make_user):
+def test_every_content_admin_denies_writes_and_the_admins_own_allow_them(catalog, make_user):
     user = make_user(None, superuser=True)
     request = RequestFactory().get("/admin/")
     request.user = user
     with read_only():
+        own = [m for m in admin.site._registry if not is_content_model(m)]
+        assert {User, Group} <= set(own)
+        for model in own:
+            assert admin.site._registry[model].has_change_permission(request), model._meta.label
         for model, model_admin in admin.site._registry.items():
+            if not is_content_model(model):
+                continue
             label = model._meta.label
             assert not model_admin.has_add_permission(request), label
             assert not model_admin.has_change_permission(request), label
@@ -171,10 +179,14 @@ def test_forced_post_is_refused_with_a_message(catalog, ro_superuser, label, url
 
 
 @pytest.mark.sqld
-def test_sign_in_and_out_work_without_writing_session_or_last_login(make_user, fast_hasher):
+def test_sign_in_and_out_write_only_the_admin_database(make_user, fast_hasher):
     user = make_user(None, superuser=True, username="reader", password=PASSWORD)
     client = Client()
-    with read_only(), CaptureQueriesContext(connection) as queries:
+    with (
+        read_only(),
+        CaptureQueriesContext(connection) as queries,
+        CaptureQueriesContext(admin_connection) as admin_queries,
+    ):
         response = client.post(
             reverse("admin:login"),
             {"username": "reader", "password": PASSWORD, "next": reverse("admin:index")},
@@ -185,15 +197,40 @@ def test_sign_in_and_out_work_without_writing_session_or_last_login(make_user, f
         assert index.context["user"].username == "reader"
         assert client.post(reverse("admin:logout")).status_code == 200
         assert client.get(reverse("admin:index")).status_code == 302
-    touched = [
-        q["sql"]
-        for q in queries
-        if q["sql"].split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}
-        and ("auth_user" in q["sql"] or "django_session" in q["sql"])
+    content_writes = [
+        q["sql"] for q in queries if q["sql"].split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}
     ]
-    assert touched == []
+    assert content_writes == []
+    # The session is server-side again (no signed cookie holding it) and
+    # was deleted at log out; last_login is recorded.
+    session_writes = [q["sql"] for q in admin_queries if "django_session" in q["sql"]]
+    assert any(sql.startswith("INSERT") for sql in session_writes)
+    assert any(sql.startswith("DELETE") for sql in session_writes)
+    assert not Session.objects.exists()
     user.refresh_from_db()
-    assert user.last_login is None
+    assert user.last_login is not None
+
+
+def test_admin_users_can_be_managed_while_content_is_read_only(ro_superuser, make_user):
+    other = make_user(None, username="colleague")
+    with read_only():
+        response = ro_superuser.post(
+            reverse("admin:auth_user_change", args=[other.pk]),
+            {
+                "username": "colleague",
+                "first_name": "Renamed",
+                "last_name": "",
+                "email": "",
+                "is_active": "on",
+                "date_joined_0": "2026-01-01",
+                "date_joined_1": "00:00:00",
+                "initial-date_joined_0": "2026-01-01",
+                "initial-date_joined_1": "00:00:00",
+            },
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    other.refresh_from_db()
+    assert other.first_name == "Renamed"
 
 
 def test_last_login_is_still_written_normally(make_user, fast_hasher):

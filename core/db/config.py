@@ -1,11 +1,19 @@
-"""Turns the Node app's `TURSO_*` variables into Django's DATABASES setting.
+"""Turns the configuration variables into Django's DATABASES setting.
 
-- nothing set: an embedded SQLite file `<data_dir>/open-interview.sqlite3`;
+Two databases (see core/databases.py for why): the Node app's content
+database, from the app's own `TURSO_*` variables, and the admin's own
+database, from `ADMIN_DATABASE_URL`/`ADMIN_AUTH_TOKEN` (default: an embedded
+file `<data_dir>/admin.sqlite3`). Both URLs read the same way:
+
+- nothing set: an embedded SQLite file (`<data_dir>/open-interview.sqlite3`
+  for the content);
 - `TURSO_DATABASE_URL=file:PATH`: that local file (as the Node scripts use
   `file:questions.db`), relative paths taken from the working directory;
 - `TURSO_DATABASE_URL=libsql://|https://|http://...`: a remote libSQL server,
   authenticated with `TURSO_AUTH_TOKEN`;
-- only `TURSO_DATABASE_URL_RO` (with `TURSO_AUTH_TOKEN_RO`): the same, read-only.
+- only `TURSO_DATABASE_URL_RO` (with `TURSO_AUTH_TOKEN_RO`): the content
+  database, read-only; the admin database stays writable, so sessions,
+  login throttling and admin users work as usual.
 
 Every case uses our own engine, so SQL functions and value handling are the
 same on a laptop and on Turso.
@@ -26,7 +34,12 @@ class DatabaseConfigError(ValueError):
     """The TURSO_* variables do not describe a database we can open."""
 
 
+CONTENT_FILE_NAME = "open-interview.sqlite3"
+ADMIN_FILE_NAME = "admin.sqlite3"
+
+
 def database_settings(*, env: Mapping[str, str], data_dir: Path) -> dict[str, dict[str, Any]]:
+    """`default` is the admin's own database, `content` the Node app's."""
     url = (env.get("TURSO_DATABASE_URL") or "").strip()
     token = (env.get("TURSO_AUTH_TOKEN") or "").strip()
     read_only = False
@@ -34,14 +47,41 @@ def database_settings(*, env: Mapping[str, str], data_dir: Path) -> dict[str, di
         url = env["TURSO_DATABASE_URL_RO"].strip()
         token = (env.get("TURSO_AUTH_TOKEN_RO") or "").strip()
         read_only = True
-    return {"default": database_entry(url=url, auth_token=token, read_only=read_only, data_dir=data_dir)}
+    content = database_entry(
+        url=url, auth_token=token, read_only=read_only, data_dir=data_dir, variable="TURSO_DATABASE_URL"
+    )
+    # The content schema belongs to the Node app and `db_push`: a test run
+    # creates it from the schema contract, never with migrations.
+    content["TEST"] = {"MIGRATE": False}
+    admin = database_entry(
+        url=(env.get("ADMIN_DATABASE_URL") or "").strip(),
+        auth_token=(env.get("ADMIN_AUTH_TOKEN") or "").strip(),
+        read_only=False,
+        data_dir=data_dir,
+        file_name=ADMIN_FILE_NAME,
+        variable="ADMIN_DATABASE_URL",
+    )
+    if admin["NAME"] == content["NAME"]:
+        raise DatabaseConfigError(
+            "ADMIN_DATABASE_URL names the content database: the admin's own tables must live "
+            "in a database of their own (the Node app's schema tool drops tables it does not know)."
+        )
+    return {"default": admin, "content": content}
 
 
-def database_entry(*, url: str, auth_token: str, read_only: bool, data_dir: Path) -> dict[str, Any]:
+def database_entry(
+    *,
+    url: str,
+    auth_token: str,
+    read_only: bool,
+    data_dir: Path,
+    file_name: str = CONTENT_FILE_NAME,
+    variable: str = "TURSO_DATABASE_URL",
+) -> dict[str, Any]:
     if not url:
         return {
             "ENGINE": ENGINE,
-            "NAME": str(data_dir / "open-interview.sqlite3"),
+            "NAME": str(data_dir / file_name),
             "OPTIONS": {"read_only": read_only},
         }
     if url.startswith("file:"):
@@ -49,7 +89,7 @@ def database_entry(*, url: str, auth_token: str, read_only: bool, data_dir: Path
         if path.startswith("//"):
             path = path[2:]
         if not path:
-            raise DatabaseConfigError("TURSO_DATABASE_URL=file: needs a path, e.g. file:questions.db")
+            raise DatabaseConfigError(f"{variable}=file: needs a path, e.g. file:questions.db")
         return {
             "ENGINE": ENGINE,
             "NAME": str(Path(path).expanduser().resolve()),
@@ -58,7 +98,7 @@ def database_entry(*, url: str, auth_token: str, read_only: bool, data_dir: Path
     scheme = urlsplit(url).scheme.lower()
     if scheme not in REMOTE_SCHEMES:
         raise DatabaseConfigError(
-            f"TURSO_DATABASE_URL has unsupported scheme {scheme!r}; "
+            f"{variable} has unsupported scheme {scheme!r}; "
             "use libsql://, https://, http:// or file:"
         )
     return {

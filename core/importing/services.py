@@ -30,9 +30,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import DatabaseError, connection, models, transaction
+from django.db import DatabaseError, models, transaction
 
 from core import encodings
+from core.databases import CONTENT_DB
+from core.databases import content_connection as connection
 from core.fields import NodeJSONField, NodeTimestampField
 from core.importing.readers import SourceFile, SourceRecord, cyclic_gc_paused, parse_json
 from core.importing.report import FieldChange, ImportReport, ModelReport, Problem, UpdatedRecord
@@ -155,7 +157,7 @@ def import_files(
                 report, ordered, batches, assign_ids=assign_ids, may_change_status=may_change_status, progress=progress
             )
         else:
-            with transaction.atomic():
+            with transaction.atomic(using=CONTENT_DB):
                 plans = _plan_all(
                     report,
                     ordered,

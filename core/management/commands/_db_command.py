@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from core.backup import RestoreError
+from core.databases import CONTENT_DB
 from core.db.errors import ReadOnlyDatabaseError, describe_database_error
 from core.db_status import auth_token, remote_url
 from core.schema_sync import SchemaPushError
@@ -32,7 +33,9 @@ class DatabaseCommand(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
-            "--database", default="default", help="Database alias from settings (default: default)."
+            "--database",
+            default=CONTENT_DB,
+            help=f"Database alias from settings (default: {CONTENT_DB}, the Node app's content).",
         )
 
     # Commands that only read refuse a database file that does not exist
@@ -40,7 +43,7 @@ class DatabaseCommand(BaseCommand):
     creates_database = False
 
     def connection_for(self, options: dict[str, Any]) -> Any:
-        connection = connections[options.get("database") or "default"]
+        connection = connections[options.get("database") or CONTENT_DB]
         if not self.creates_database and not remote_url(connection):
             path = Path(str(connection.settings_dict.get("NAME")))
             if str(path) != ":memory:" and not path.is_file():
@@ -69,7 +72,7 @@ class DatabaseCommand(BaseCommand):
         except (ReadOnlyDatabaseError, MissingDatabaseFile) as exc:
             self._fail(str(exc), EXIT_CANNOT_CONNECT, options)
         except Exception as exc:
-            connection = connections[options.get("database") or "default"]
+            connection = connections[options.get("database") or CONTENT_DB]
             url = remote_url(connection) or str(connection.settings_dict.get("NAME"))
             sentence = describe_database_error(exc, url=url)
             if sentence is None:
@@ -79,7 +82,7 @@ class DatabaseCommand(BaseCommand):
             self._fail(sentence, EXIT_CANNOT_CONNECT, options)
 
     def _fail(self, message: str, code: int, options: dict[str, Any]) -> None:
-        connection = connections[options.get("database") or "default"]
+        connection = connections[options.get("database") or CONTENT_DB]
         token = auth_token(connection)
         if token:
             message = message.replace(token, "<token>")

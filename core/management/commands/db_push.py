@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 
-from core.db_status import database_location, require_writable
+from core.db_status import database_location, require_writable, write_access
 from core.management.commands._db_command import DatabaseCommand
 from core.schema_sync import SchemaPushError, apply_push, plan_push
 
@@ -25,9 +25,9 @@ class Command(DatabaseCommand):
         "dump and then rebuilds each table keeping every row (row counts and a hash per table "
         "are checked before commit). It never drops or alters what only the database has "
         "(tables, columns, indexes), never acts on differences listed in ACCEPTED_DRIFT, and "
-        "refuses read-only credentials before sending anything. Migrations of our apps that "
-        "the pushed schema already satisfies are recorded, so `migrate` afterwards does not "
-        "repeat them."
+        "refuses read-only credentials before sending anything. On an empty content database it "
+        "creates the Node app's 12 tables; it adds nothing the app's own schema tool does not "
+        "know (no migration records, no tables of the admin's)."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -47,10 +47,18 @@ class Command(DatabaseCommand):
         parser.add_argument(
             "--plan-only", action="store_true", help="Print the plan and stop (changes nothing)."
         )
+        parser.add_argument(
+            "--unless-read-only",
+            action="store_true",
+            help="With read-only credentials, say so and succeed instead of refusing (for `make run`).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         connection = self.connection_for(options)
         location = database_location(connection).describe()
+        if options["unless_read_only"] and not write_access(connection).writable:
+            self.stdout.write(f"-- Database: {location} is read-only: the schema is left as it is.")
+            return
         if not options["plan_only"]:
             require_writable(connection)
         plan = plan_push(connection=connection)
@@ -98,11 +106,6 @@ class Command(DatabaseCommand):
             + (f" and rebuilt {', '.join(result.rebuilt)}" if result.rebuilt else "")
             + "."
         )
-        if result.recorded_migrations:
-            self.stdout.write(
-                f"-- Recorded as applied (the schema already has them): "
-                f"{', '.join(result.recorded_migrations)}"
-            )
 
     def _confirm(self, location: str) -> bool:
         if not sys.stdin.isatty():

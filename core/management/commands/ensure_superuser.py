@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 
+from core.admin_tables_move import holds_admin_tables
+from core.databases import CONTENT_DB
 from core.services import ensure_first_superuser
 
 
@@ -19,8 +22,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from django.conf import settings
 
-        if settings.READ_ONLY:
-            self.stdout.write("Read-only database: not creating a superuser.")
+        if holds_admin_tables(content=connections[CONTENT_DB]):
+            self.stdout.write(
+                "The shared database still holds the admin tables of an earlier version: not "
+                "creating a superuser. Move them first: "
+                ".venv/bin/python manage.py move_admin_tables --dry-run, then without --dry-run."
+            )
             return
         try:
             outcome = ensure_first_superuser(environ=settings.ENV)

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, if_empty: bool = False, **options: Any) -> None:
-        remote = bool(settings.DATABASES["default"].get("OPTIONS", {}).get("url"))
+        remote = bool(settings.DATABASES["content"].get("OPTIONS", {}).get("url"))
         reason = None
         if remote:
             reason = "the database is a remote libSQL server"
