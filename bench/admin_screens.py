@@ -12,10 +12,11 @@ filters on the same data.
 Data: without TURSO_DATABASE_URL, a legacy database built by the shared
 `make_legacy_db.py` from the real exports (8,546 questions), with the
 questions replicated --copies more times under new ids (default 3, about
-34,000 questions), migrated to add the admin's own tables. `--db PATH`
+34,000 questions). `--db PATH`
 reuses a file built earlier. With TURSO_DATABASE_URL set (a libSQL server,
-e.g. sqld, holding the app's data), it runs against the data loaded there
-and only adds the admin's tables (migrate) and a bench user.
+e.g. sqld, holding the app's data), it runs against the data loaded there.
+The admin's own tables and a bench user go to ADMIN_DATABASE_URL (default:
+a new temporary file).
 """
 
 from __future__ import annotations
@@ -128,8 +129,10 @@ def bench_user():
     return user
 
 
-def measure(client, url: str, views: int) -> tuple[int, float, int | None]:
-    """(queries, median ms, round trips) for `views` GETs of `url` after one warm-up."""
+def measure(client, url: str, views: int) -> tuple[str, float, int | None]:
+    """("content+admin" queries, median ms, content round trips) for `views`
+    GETs of `url` after one warm-up."""
+    from django.db import connection as admin_connection
     from django.test.utils import CaptureQueriesContext
 
     from core.databases import content_connection as connection
@@ -138,14 +141,14 @@ def measure(client, url: str, views: int) -> tuple[int, float, int | None]:
     if response.status_code != 200:
         raise SystemExit(f"GET {url} answered {response.status_code}")
     timings = []
-    queries = 0
+    queries = ""
     trips_before = getattr(connection, "round_trips", None)
     for _ in range(views):
-        with CaptureQueriesContext(connection) as captured:
+        with CaptureQueriesContext(connection) as captured, CaptureQueriesContext(admin_connection) as admin:
             start = time.perf_counter()
             client.get(url)
             timings.append((time.perf_counter() - start) * 1000)
-        queries = len(captured)
+        queries = f"{len(captured)}+{len(admin)}"
     trips_after = getattr(connection, "round_trips", None)
     trips = None if trips_before is None or trips_after is None else (trips_after - trips_before) // views
     return queries, statistics.median(timings), trips
@@ -165,7 +168,8 @@ def run(views: int) -> None:
 
     setup_test_environment()
     call_command("migrate", verbosity=0, interactive=False)
-    target = settings.DATABASES["default"]["NAME"]
+    target = settings.DATABASES["content"]["NAME"]
+    admin_target = settings.DATABASES["default"]["NAME"]
     total = Question.objects.count()
     flagged = Question.objects.filter(status="flagged").order_by("id").first()
     with_history = (
@@ -173,8 +177,9 @@ def run(views: int) -> None:
     )
     sample = flagged or Question.objects.order_by("id").first()
     history_id = with_history or sample.pk
-    print(f"database: {target}  ({total} questions)")
-    print(f"page views per screen: {views} (median), as '{BENCH_USER}' (group member, not superuser)\n")
+    print(f"content database: {target}  ({total} questions); admin database: {admin_target}")
+    print(f"page views per screen: {views} (median), as '{BENCH_USER}' (group member, not superuser)")
+    print("queries: content+admin database; trips: content round trips (on a libSQL server)\n")
 
     urlconf = plain_admin_urls()
     with override_settings(ROOT_URLCONF=urlconf, ALLOWED_HOSTS=["testserver", *settings.ALLOWED_HOSTS]):
@@ -194,7 +199,7 @@ def run(views: int) -> None:
             ("change page", reverse("admin:interview_question_change", args=[sample.pk]), reverse("plain:interview_question_change", args=[sample.pk])),
             ("history page", reverse("admin:interview_question_history", args=[history_id]), reverse("plain:interview_question_history", args=[history_id])),
         ]
-        header = f"{'screen':<26} {'ours: queries':>13} {'median ms':>10} {'trips':>6}   {'plain: queries':>14} {'median ms':>10} {'trips':>6}"
+        header = f"{'screen':<26} {'ours: queries':>13} {'median ms':>10} {'trips':>6}   {'plain: queries':>14} {'median ms':>10} {'trips':>6}"  # noqa: E501
         print(header)
         print("-" * len(header))
         for name, ours_url, plain_url in screens:
@@ -218,6 +223,8 @@ def main() -> None:
     os.environ.setdefault("OI_ALLOW_INSECURE_SECRET_KEY", "1")
     os.environ.setdefault("OI_HTTPS", "0")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+    if not os.environ.get("ADMIN_DATABASE_URL"):
+        os.environ["ADMIN_DATABASE_URL"] = f"file:{Path(tempfile.mkdtemp(prefix='admin-bench-')) / 'admin.sqlite3'}"
     if not os.environ.get("TURSO_DATABASE_URL"):
         path = args.db
         if path is None or not path.exists():

@@ -4,7 +4,10 @@
 
 1. Admin screens (bench/admin_screens.py): queries and median time per page
    view on a ~34,000-question legacy database, first as a local SQLite file,
-   then loaded (db_dump | db_restore) into a fresh `sqld` on loopback.
+   then loaded (db_dump | db_restore) into a fresh `sqld`, at 0 and 40 ms
+   round trip (../shared/tools/latency_proxy.py), with the admin's own state
+   in a remote database too (what the earlier one-database layout cost) and
+   in the local admin database.
 2. Import (bench/import_bench.py): rows/s, round trips and peak memory of
    `import_content` against django-import-export's default path.
 3. Dump and restore (bench/dump_restore_bench.py) of ~30,000 questions on sqld.
@@ -18,11 +21,16 @@ Each step runs in its own process; every server started here is stopped.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
@@ -30,10 +38,14 @@ sys.path.insert(0, str(PROJECT_DIR))
 from tests.sqld import start_sqld  # noqa: E402
 
 PYTHON = sys.executable
+SHARED_DIR = Path(os.environ.get("OI_SHARED_DIR") or PROJECT_DIR.parent / "shared")
+LATENCY_PROXY = SHARED_DIR / "tools" / "latency_proxy.py"
+# A far-away Turso region.
+FAR_RTT_MS = 40
 
 
 def bench_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TURSO_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TURSO_", "ADMIN_"))}
     env.setdefault("OI_ALLOW_INSECURE_SECRET_KEY", "1")
     env.setdefault("OI_HTTPS", "0")
     env.update(extra)
@@ -55,10 +67,58 @@ def admin_screens(workdir: Path, *, copies: int, views: int) -> None:
     dump = workdir / "admin-bench.sql.gz"
     run([PYTHON, "manage.py", "db_dump", "-o", str(dump)],
         env=bench_env(TURSO_DATABASE_URL=f"file:{database}"))
-    with start_sqld(workdir, jwt_auth=True) as server:
+    with start_sqld(workdir, jwt_auth=True) as server, start_sqld(workdir, jwt_auth=True) as admin_server:
         remote = bench_env(TURSO_DATABASE_URL=server.url, TURSO_AUTH_TOKEN=server.rw_token or "")
         run([PYTHON, "manage.py", "db_restore", str(dump)], env=remote)
-        run([PYTHON, "bench/admin_screens.py", "--views", str(views)], env=remote)
+        for rtt in (0, FAR_RTT_MS):
+            if rtt and not LATENCY_PROXY.is_file():
+                print(f"\n(skipped: {LATENCY_PROXY} is absent, no {rtt} ms round-trip run)")
+                continue
+            with latency(server, rtt) as content_url, latency(admin_server, rtt) as admin_url:
+                for layout, admin_env in (
+                    (
+                        "admin state in a remote database too (the earlier layout's cost)",
+                        {"ADMIN_DATABASE_URL": admin_url, "ADMIN_AUTH_TOKEN": admin_server.rw_token or ""},
+                    ),
+                    (
+                        "admin state in the local admin database",
+                        {"ADMIN_DATABASE_URL": f"file:{workdir / f'admin-{rtt}.sqlite3'}"},
+                    ),
+                ):
+                    print(f"\n### sqld at {rtt} ms round trip, {layout}\n", flush=True)
+                    env = {**remote, "TURSO_DATABASE_URL": content_url, **admin_env}
+                    run([PYTHON, "bench/admin_screens.py", "--views", str(views)], env=env)
+
+
+@contextlib.contextmanager
+def latency(server: Any, rtt_ms: int) -> Iterator[str]:
+    """`server`'s URL, through the shared latency proxy when `rtt_ms` > 0."""
+    if not rtt_ms:
+        yield server.url
+        return
+    port = free_port()
+    proxy = subprocess.Popen(
+        [PYTHON, str(LATENCY_PROXY), "--listen", f"127.0.0.1:{port}",
+         "--target", server.url.split("//", 1)[1], "--rtt-ms", str(rtt_ms), "--max-seconds", "3600"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proxy.terminate()
+        proxy.wait(timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def main() -> None:
