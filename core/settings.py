@@ -89,6 +89,9 @@ WSGI_APPLICATION = "core.wsgi.application"
 
 DATA_DIR = Path(ENV.get("OI_DATA_DIR") or BASE_DIR / "data")
 DATABASES = database_settings(env=ENV, data_dir=DATA_DIR)
+# Seconds a save waits for another connection's save to finish (SQLite and
+# libSQL alike) before the user is asked to try again.
+OI_DATABASE_BUSY_TIMEOUT_SECONDS = float(ENV.get("OI_DATABASE_BUSY_TIMEOUT_SECONDS") or 5)
 # True when only the read-only Turso credentials are configured.
 READ_ONLY = bool(DATABASES["default"].get("OPTIONS", {}).get("read_only"))
 
