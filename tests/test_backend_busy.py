@@ -1,9 +1,11 @@
 """Writers wait their turn: a transaction that reads and then writes, while
 another connection is writing, waits for it instead of failing, and gives up
-with a sentence in words only after the busy timeout."""
+with a sentence in words only after the busy timeout. A dump's snapshot is a
+reader and holds up no one."""
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ import pytest
 from django.db import OperationalError, connections, transaction
 from django.db.utils import ConnectionHandler
 
+from core.backup import dump_database
 from core.db.errors import describe_database_error, is_busy_error
 
 HOLD_SECONDS = 0.6
@@ -116,3 +119,37 @@ def test_a_local_writer_gives_up_after_the_busy_timeout_with_a_sentence(
         "Another save is in progress and this one could not wait any longer, so this "
         "change was not saved; nothing was lost. Try again in a moment."
     )
+
+
+@pytest.mark.sqld
+def test_a_save_during_a_dump_neither_waits_for_it_nor_shows_up_in_it(
+    shared_database: ConnectionHandler,
+) -> None:
+    with own_connection(shared_database) as database, database.cursor() as cursor:
+        cursor.execute("INSERT INTO busy_probe (note) VALUES ('before the dump')")
+    saved: list[float] = []
+    failures: list[BaseException] = []
+
+    def save() -> None:
+        began = time.monotonic()
+        try:
+            with own_connection(shared_database) as database, transaction.atomic(), database.cursor() as cursor:
+                cursor.execute("INSERT INTO busy_probe (note) VALUES ('saved during the dump')")
+            saved.append(time.monotonic() - began)
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            failures.append(exc)
+
+    def save_once_mid_dump(message: str) -> None:
+        if saved or failures:
+            return
+        writer = threading.Thread(target=save, daemon=True)
+        writer.start()
+        writer.join(timeout=3)
+
+    out = io.StringIO()
+    with own_connection(shared_database) as database:
+        dump_database(connection=database, out=out, progress=save_once_mid_dump, batch_rows=1)
+    assert failures == [] and len(saved) == 1
+    assert saved[0] < 1.0
+    dump = out.getvalue()
+    assert "before the dump" in dump and "saved during the dump" not in dump

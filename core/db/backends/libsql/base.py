@@ -26,7 +26,8 @@ import random
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -252,6 +253,20 @@ class DatabaseWrapper(sqlite_base.DatabaseWrapper):
         if mode:
             return mode.upper()
         return None if self.read_only else "IMMEDIATE"
+
+    @contextmanager
+    def reader_transactions(self) -> Iterator[None]:
+        """Transactions begun inside start as readers (a plain BEGIN): for a
+        read-only snapshot such as a dump, which must neither hold up
+        writers for its whole length nor, on sqld, be ended by one that has
+        waited 5 seconds."""
+        self.ensure_connection()
+        writer_mode = self.transaction_mode
+        self.transaction_mode = None
+        try:
+            yield
+        finally:
+            self.transaction_mode = writer_mode
 
     def get_database_version(self) -> tuple[int, ...]:
         if not self.is_remote:
