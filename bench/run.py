@@ -13,9 +13,12 @@
 3. Dump and restore (bench/dump_restore_bench.py) of ~30,000 questions on sqld.
 4. Markdown rendering (bench/markdown_bench.py): the renderer before against
    today's, on pathological and real explanations (no database).
+5. Load (bench/load_bench.py): 8 signed-in clients mixing list, search,
+   change-page reads and saves against gunicorn as `make serve` runs it,
+   for 60 s on SQLite and 60 s on sqld: errors and p50/p95 per kind.
 
 Each step runs in its own process; every server started here is stopped.
-`--quick` uses fewer rows and page views, for a smoke run.
+`--quick` uses fewer rows and page views and a 15 s load, for a smoke run.
 """
 
 from __future__ import annotations
@@ -135,6 +138,8 @@ def main() -> None:
         run([PYTHON, "bench/dump_restore_bench.py", "--questions", str(rows)], env=bench_env())
         print("\n## Markdown rendering\n", flush=True)
         run([PYTHON, "bench/markdown_bench.py", "--explanations", str(500 if args.quick else 2000)], env=bench_env())
+        print("\n## Load: 8 clients against gunicorn (2 workers x 4 threads)\n", flush=True)
+        run([PYTHON, "bench/load_bench.py", *(["--quick"] if args.quick else [])], env=bench_env())
 
 
 if __name__ == "__main__":

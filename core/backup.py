@@ -96,8 +96,9 @@ def _write_dump(
         f"-- written by manage.py db_dump at {datetime.now(UTC).isoformat(timespec='seconds')}\n"
     )
     out.write("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n")
-    # One read transaction: every table from the same snapshot.
-    with transaction.atomic(using=connection.alias):
+    # One read transaction: every table from the same snapshot, which
+    # saves made meanwhile neither wait for nor disturb.
+    with connection.reader_transactions(), transaction.atomic(using=connection.alias):
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid"

@@ -140,23 +140,34 @@ class IdleSessionMiddleware:
     once per OI_SESSION_REFRESH_SECONDS, so a session lasts between
     (idle - refresh) and idle seconds after the last request. The database
     session backend refuses expired rows itself, on every instance.
+
+    The refresh happens after the view and only when the view loaded the
+    session: this middleware never reads the database itself. A failure
+    loading the session then happens inside the view, where the database
+    error page handles it, and a request that needs no session (the health
+    check) costs none, whatever cookies it carries.
     """
 
     def __init__(self, get_response: Middleware) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
         session = getattr(request, "session", None)
-        # Only a request that already carries a session cookie can refresh it;
-        # anonymous requests (health checks, the login page) load nothing.
-        if session is not None and session.session_key and settings.SESSION_COOKIE_NAME in request.COOKIES:
+        if (
+            session is not None
+            and session.accessed
+            and response.status_code < 500
+            and session.session_key
+            and settings.SESSION_COOKIE_NAME in request.COOKIES
+        ):
             now = int(time.time())
             refreshed_at = session.get(SESSION_REFRESHED_AT_KEY, 0)
             if now - refreshed_at >= settings.OI_SESSION_REFRESH_SECONDS:
                 # Marks the session modified: SessionMiddleware saves it with a
                 # new expiry and re-sends the cookie.
                 session[SESSION_REFRESHED_AT_KEY] = now
-        return self.get_response(request)
+        return response
 
 
 def client_ip(request: HttpRequest) -> str | None:

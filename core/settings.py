@@ -92,6 +92,9 @@ DATA_DIR = Path(ENV.get("OI_DATA_DIR") or BASE_DIR / "data")
 # (core/databases.py says why they are apart and routes the models).
 DATABASES = database_settings(env=ENV, data_dir=DATA_DIR)
 DATABASE_ROUTERS = ["core.databases.ContentRouter"]
+# Seconds a save waits for another connection's save to finish (SQLite and
+# libSQL alike) before the user is asked to try again.
+OI_DATABASE_BUSY_TIMEOUT_SECONDS = float(ENV.get("OI_DATABASE_BUSY_TIMEOUT_SECONDS") or 5)
 # True when only the read-only Turso credentials are configured: the content
 # is read-only; the admin database (sessions, users, throttling) stays writable.
 READ_ONLY = bool(DATABASES["content"].get("OPTIONS", {}).get("read_only"))

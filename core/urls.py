@@ -8,6 +8,9 @@ from core.health import healthz
 # A form body over DATA_UPLOAD_MAX_MEMORY_SIZE inside a multipart upload is
 # only found while Django parses it; answer 413 with a sentence, not a bare 400.
 handler400 = "core.security.bad_request"
+# A database failure outside a view (e.g. while the session middleware saves
+# the session) gets the same page in words as one inside a view.
+handler500 = "core.middleware.server_error"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

@@ -7,6 +7,7 @@ enable JWT authentication. `SQLD_BIN` overrides the binary.
 
     with start_sqld(tmp_path, jwt_auth=True) as server:
         server.url, server.rw_token, server.ro_token
+        server.kill(); server.restart()  # a crash, then the same server back
 """
 
 from __future__ import annotations
@@ -42,6 +43,22 @@ class SqldServer:
     process: subprocess.Popen[bytes]
     directory: Path
     log_path: Path = field(repr=False)
+    command: list[str] = field(default_factory=list, repr=False)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would; the files stay for `restart()`."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        """Start sqld again on the same port with the same files, after `kill()`."""
+        if self.process.poll() is None:
+            raise RuntimeError("sqld is still running; kill() it first.")
+        self.process = _launch(self.command, self.log_path)
+        if not _wait_until_healthy(self.url, self.process, START_TIMEOUT_SECONDS):
+            log_tail = self.log_path.read_text(errors="replace")[-2000:]
+            raise SqldUnavailable(f"sqld did not start again at {self.url}; its log ends with:\n{log_tail}")
 
     def stop(self) -> None:
         """Stop the server and delete its files; safe to call twice."""
@@ -90,16 +107,10 @@ def start_sqld(tmp_dir: Path | str | None = None, *, jwt_auth: bool = False) -> 
         # A port picked by binding to 0 can be taken before sqld binds it; retry.
         for _attempt in range(3):
             port = _free_port()
-            with log_path.open("ab") as log:
-                process = subprocess.Popen(
-                    [*command, "--http-listen-addr", f"127.0.0.1:{port}"],
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
+            listening = [*command, "--http-listen-addr", f"127.0.0.1:{port}"]
+            process = _launch(listening, log_path)
             server = SqldServer(
-                f"http://127.0.0.1:{port}", rw_token, ro_token, process, directory, log_path
+                f"http://127.0.0.1:{port}", rw_token, ro_token, process, directory, log_path, listening
             )
             if _wait_until_healthy(server.url, process, START_TIMEOUT_SECONDS):
                 return server
@@ -113,6 +124,17 @@ def start_sqld(tmp_dir: Path | str | None = None, *, jwt_auth: bool = False) -> 
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise
+
+
+def _launch(command: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 def find_sqld_binary() -> Path:

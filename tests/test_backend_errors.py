@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from django.db.utils import ConnectionHandler
 from django.test import RequestFactory
 
 from core.databases import content_connection as connection
-from core.db.errors import ReadOnlyDatabaseError, describe_database_error
+from core.db.errors import ReadOnlyDatabaseError, describe_database_error, read_only_token_sentence
 from core.middleware import DatabaseErrorMiddleware
 from tests.sqld import SqldServer, on_real_server
 
@@ -158,21 +159,43 @@ def test_creating_a_test_database_refuses_non_loopback_servers(open_database: An
         database.creation._create_test_db(verbosity=0, autoclobber=True)
 
 
-def test_middleware_renders_unavailable_database_as_503(open_database: Any) -> None:
+def test_middleware_renders_unavailable_database_as_503_without_the_host(
+    open_database: Any,
+) -> None:
     port = closed_port()
     error = failure_of(open_database(remote_entry(f"http://127.0.0.1:{port}", "t")), "SELECT 1")
     middleware = DatabaseErrorMiddleware(lambda request: None)
     response = middleware.process_exception(RequestFactory().get("/admin/"), error)
     assert response is not None and response.status_code == 503
-    assert f"Cannot reach the libSQL server at 127.0.0.1:{port}" in response.content.decode()
+    page = response.content.decode()
+    assert "The database is not answering right now" in page
+    assert "127.0.0.1" not in page and str(port) not in page
 
 
-def test_middleware_renders_read_only_refusal_as_403() -> None:
+def test_middleware_renders_read_only_refusal_as_403_without_the_host() -> None:
     middleware = DatabaseErrorMiddleware(lambda request: None)
-    error = ReadOnlyDatabaseError("This change needs a read-write token.")
-    response = middleware.process_exception(RequestFactory().post("/admin/"), error)
+    error = ReadOnlyDatabaseError(read_only_token_sentence("open-interview-acme.turso.io:443"))
+    response = middleware.process_exception(RequestFactory().post("/admin/login/"), error)
     assert response is not None and response.status_code == 403
-    assert "read-write token" in response.content.decode()
+    page = response.content.decode()
+    assert "Nothing was changed: this site is connected to its database read-only" in page
+    assert "turso.io" not in page and "acme" not in page
+
+
+def test_middleware_renders_a_database_busy_too_long_as_503_asking_to_try_again() -> None:
+    middleware = DatabaseErrorMiddleware(lambda request: None)
+    try:
+        try:
+            raise sqlite3.OperationalError("database is locked")
+        except sqlite3.OperationalError as cause:
+            raise OperationalError("database is locked") from cause
+    except OperationalError as error:
+        response = middleware.process_exception(RequestFactory().post("/admin/"), error)
+    assert response is not None and response.status_code == 503
+    page = response.content.decode()
+    assert "Another save is in progress" in page
+    assert "nothing was lost. Try again in a moment." in page
+    assert response["Retry-After"] == "5"
 
 
 def test_middleware_leaves_other_database_errors_alone() -> None:

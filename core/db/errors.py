@@ -23,6 +23,11 @@ class ReadOnlyDatabaseError(DatabaseError):
     """A write was attempted with read-only credentials."""
 
 
+class DatabaseBusy(Exception):  # noqa: N818 - a marker mixin, not an error of its own
+    """Mixin for driver errors meaning another connection's write held the
+    database for longer than this one could wait."""
+
+
 class DatabaseUnavailable(Exception):  # noqa: N818 - a marker mixin, not an error of its own
     """Mixin for driver errors whose message is already a plain sentence
     about reaching or authenticating with the database server."""
@@ -77,6 +82,13 @@ def read_only_settings_sentence() -> str:
     )
 
 
+def busy_sentence() -> str:
+    return (
+        "Another save is in progress and this one could not wait any longer, so this "
+        "change was not saved; nothing was lost. Try again in a moment."
+    )
+
+
 def stream_expired_sentence(address: str) -> str:
     return (
         f"The libSQL server at {address} ended the transaction after it sat idle too long; "
@@ -94,6 +106,8 @@ def describe_database_error(exc: BaseException, *, url: str) -> str | None:
     """One sentence explaining why the database at `url` (a libSQL URL or a
     SQLite file path) could not be used, or None when `exc` is not a
     connection, authentication or permission failure."""
+    if is_busy_error(exc):
+        return busy_sentence()
     for link in _exception_chain(exc):
         if isinstance(link, (DatabaseUnavailable, ReadOnlyDatabaseError)):
             return str(link)
@@ -104,6 +118,24 @@ def describe_database_error(exc: BaseException, *, url: str) -> str | None:
             if sentence:
                 return sentence
     return None
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """Whether `exc` (or its cause) says another connection's write kept
+    this one from running: SQLITE_BUSY / SQLITE_LOCKED locally, their
+    libSQL counterparts remotely."""
+    for link in _exception_chain(exc):
+        if isinstance(link, DatabaseBusy):
+            return True
+        if isinstance(link, sqlite3.OperationalError):
+            message = str(link).lower()
+            if any(marker in message for marker in _SQLITE_BUSY_MESSAGES):
+                return True
+    return False
+
+
+# sqlite3's messages for SQLITE_BUSY and SQLITE_LOCKED.
+_SQLITE_BUSY_MESSAGES = ("database is locked", "database table is locked", "database schema is locked")
 
 
 def _exception_chain(exc: BaseException) -> list[BaseException]:
@@ -143,11 +175,6 @@ def _sqlite_sentence(exc: sqlite3.OperationalError, *, path: str) -> str | None:
         return (
             f"Cannot open the SQLite database file {path}; "
             "check that its folder exists and is writable."
-        )
-    if "database is locked" in message:
-        return (
-            f"The SQLite database file {path} is busy with another process's write; "
-            "try again in a moment."
         )
     if "readonly database" in message:
         return f"The SQLite database file {path} is read-only on disk; this change cannot be saved."

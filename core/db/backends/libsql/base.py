@@ -1,30 +1,42 @@
 """Django database engine for SQLite files and remote libSQL (Turso) servers.
 
 Local mode (NAME is a file path) is Django's sqlite3 backend with WAL
-journaling and a busy timeout, so `runserver` and a management command can
-share the file. Remote mode (OPTIONS['url'] set) talks Hrana-over-HTTP to a
+journaling, so `runserver` and a management command can share the file. Remote mode (OPTIONS['url'] set) talks Hrana-over-HTTP to a
 libSQL server through `hrana`, with the same SQL dialect: the operations
 class emits no calls to Python functions, in either mode.
 
 Both modes refuse writes client-side when OPTIONS['read_only'] is true,
 count HTTP round trips (`round_trips`, `tcp_connects`), and offer
 `execute_batch()` to run many statements in few round trips.
+
+Writers wait their turn instead of failing. A transaction that reads and
+then writes (the admin's change form, an import) would otherwise start as a
+reader, and a second such transaction could then only fail ("database is
+locked"): its snapshot is stale once the first commits. So transactions
+start as writers (`BEGIN IMMEDIATE`, which sqld accepts over Hrana too and
+queues server-side), and a statement run outside a transaction (that BEGIN
+itself, or a lone write) that finds the database busy is retried with
+backoff until `busy_timeout` seconds have passed. A busy error inside a
+transaction is never retried: part of the transaction would be lost.
 """
 
 from __future__ import annotations
 
+import random
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.db.backends.sqlite3 import base as sqlite_base
 from django.utils.asyncio import async_unsafe
 
-from core.db.errors import ReadOnlyDatabaseError, read_only_settings_sentence
+from core.db.errors import ReadOnlyDatabaseError, is_busy_error, read_only_settings_sentence
 
 from . import hrana
 from .client import DatabaseClient
@@ -35,11 +47,19 @@ from .operations import DatabaseOperations
 from .schema import DatabaseSchemaEditor
 
 # OPTIONS keys this engine reads; the rest go to sqlite3.connect() locally.
-ENGINE_OPTIONS = ("url", "auth_token", "read_only", "timeout")
-# Seconds a local connection waits for another process's write lock.
-LOCAL_BUSY_TIMEOUT_SECONDS = 20.0
+ENGINE_OPTIONS = ("url", "auth_token", "read_only", "timeout", "busy_timeout")
+# Seconds a writer waits for another connection's write to finish before
+# giving up, when neither OPTIONS['busy_timeout'] nor the
+# OI_DATABASE_BUSY_TIMEOUT_SECONDS setting says otherwise.
+DEFAULT_BUSY_TIMEOUT_SECONDS = 5.0
+# Backoff between attempts on a busy database: doubling from the first
+# delay up to the cap, each with up to half again added at random so that
+# waiting writers do not retry in lockstep.
+BUSY_RETRY_FIRST_DELAY_SECONDS = 0.01
+BUSY_RETRY_MAX_DELAY_SECONDS = 0.25
 
 Parameters = Sequence[Any] | Mapping[str, Any] | None
+Result = TypeVar("Result")
 StatementResult = hrana.StmtResult
 
 # First keyword of statements that cannot change the database.
@@ -84,15 +104,43 @@ def _refuse_write(sql: str) -> None:
         raise ReadOnlyDatabaseError(read_only_settings_sentence())
 
 
+def run_waiting_for_writers(
+    run: Callable[[], Result], *, in_transaction: Callable[[], bool], busy_timeout: float
+) -> Result:
+    """`run()`, again after a short sleep while it fails because another
+    connection is writing, for at most `busy_timeout` seconds in all.
+    Only a statement outside a transaction is retried: a busy statement
+    changed nothing, whereas a transaction's earlier statements would be
+    gone (`in_transaction()` is asked before each attempt)."""
+    deadline = time.monotonic() + busy_timeout
+    delay = BUSY_RETRY_FIRST_DELAY_SECONDS
+    while True:
+        retryable = not in_transaction()
+        try:
+            return run()
+        except Exception as exc:
+            remaining = deadline - time.monotonic()
+            if not retryable or remaining <= 0 or not is_busy_error(exc):
+                raise
+        time.sleep(min(remaining, delay * (1 + random.random() / 2)))
+        delay = min(delay * 2, BUSY_RETRY_MAX_DELAY_SECONDS)
+
+
 class LocalCursorWrapper(sqlite_base.SQLiteCursorWrapper):
-    """Django's sqlite3 cursor plus the read-only guard."""
+    """Django's sqlite3 cursor plus the read-only guard and the wait for
+    other writers."""
 
     refuse_writes = False
+    busy_timeout = DEFAULT_BUSY_TIMEOUT_SECONDS
 
     def execute(self, query: str, params: Parameters = None) -> Any:
         if self.refuse_writes:
             _refuse_write(query)
-        return super().execute(query, params)
+        return run_waiting_for_writers(
+            lambda: super(LocalCursorWrapper, self).execute(query, params),
+            in_transaction=lambda: self.connection.in_transaction,
+            busy_timeout=self.busy_timeout,
+        )
 
     def executemany(self, query: str, param_list: Iterable[Parameters]) -> Any:
         if self.refuse_writes:
@@ -101,16 +149,24 @@ class LocalCursorWrapper(sqlite_base.SQLiteCursorWrapper):
 
 
 class RemoteCursorWrapper(hrana.RemoteCursor):
-    """The remote cursor with Django's "%s" placeholders and the read-only guard."""
+    """The remote cursor with Django's "%s" placeholders, the read-only
+    guard and the wait for other writers."""
 
     refuse_writes = False
+    busy_timeout = DEFAULT_BUSY_TIMEOUT_SECONDS
 
     def execute(self, query: str, params: Parameters = None) -> Any:
         if self.refuse_writes:
             _refuse_write(query)
         if params is None:
-            return super().execute(query)
-        return super().execute(convert_query(query, params), params)
+            arguments: tuple[Any, ...] = (query,)
+        else:
+            arguments = (convert_query(query, params), params)
+        return run_waiting_for_writers(
+            lambda: super(RemoteCursorWrapper, self).execute(*arguments),
+            in_transaction=lambda: self._connection.in_transaction,
+            busy_timeout=self.busy_timeout,
+        )
 
     def executemany(self, query: str, param_list: Iterable[Parameters]) -> Any:
         if self.refuse_writes:
@@ -146,6 +202,11 @@ class DatabaseWrapper(sqlite_base.DatabaseWrapper):
         options = settings_dict.get("OPTIONS") or {}
         self.remote_url: str | None = options.get("url") or None
         self.read_only = bool(options.get("read_only"))
+        self.busy_timeout = float(
+            options.get("busy_timeout")
+            or getattr(settings, "OI_DATABASE_BUSY_TIMEOUT_SECONDS", None)
+            or DEFAULT_BUSY_TIMEOUT_SECONDS
+        )
         self.round_trip_counter = hrana.RoundTripCounter()
         if self.remote_url:
             # Django maps driver exceptions to django.db ones through this.
@@ -166,23 +227,46 @@ class DatabaseWrapper(sqlite_base.DatabaseWrapper):
         return self.round_trip_counter.connects
 
     def get_connection_params(self) -> dict[str, Any]:
+        options = self.settings_dict.get("OPTIONS") or {}
         if not self.is_remote:
             kwargs = super().get_connection_params()
             for key in ENGINE_OPTIONS:
                 kwargs.pop(key, None)
-            kwargs["timeout"] = float(
-                self.settings_dict["OPTIONS"].get("timeout") or LOCAL_BUSY_TIMEOUT_SECONDS
-            )
+            # SQLite's own busy handler waits (with backoff) for the lock
+            # within the same bound as the remote retries.
+            kwargs["timeout"] = self.busy_timeout
+            self.transaction_mode = self._writer_transaction_mode(options)
             return kwargs
-        options = self.settings_dict.get("OPTIONS") or {}
-        mode = options.get("transaction_mode")
-        self.transaction_mode = mode.upper() if mode else None
+        self.transaction_mode = self._writer_transaction_mode(options)
         self.init_commands = (options.get("init_command") or "").split(";")
         return {
             "url": self.remote_url,
             "auth_token": options.get("auth_token") or None,
             "timeout": float(options.get("timeout") or hrana.DEFAULT_TIMEOUT_SECONDS),
         }
+
+    def _writer_transaction_mode(self, options: Mapping[str, Any]) -> str | None:
+        """IMMEDIATE unless OPTIONS['transaction_mode'] says otherwise; a
+        read-only connection never writes, so its transactions need not
+        queue behind writers."""
+        mode = options.get("transaction_mode")
+        if mode:
+            return mode.upper()
+        return None if self.read_only else "IMMEDIATE"
+
+    @contextmanager
+    def reader_transactions(self) -> Iterator[None]:
+        """Transactions begun inside start as readers (a plain BEGIN): for a
+        read-only snapshot such as a dump, which must neither hold up
+        writers for its whole length nor, on sqld, be ended by one that has
+        waited 5 seconds."""
+        self.ensure_connection()
+        writer_mode = self.transaction_mode
+        self.transaction_mode = None
+        try:
+            yield
+        finally:
+            self.transaction_mode = writer_mode
 
     def get_database_version(self) -> tuple[int, ...]:
         if not self.is_remote:
@@ -222,6 +306,7 @@ class DatabaseWrapper(sqlite_base.DatabaseWrapper):
         factory = RemoteCursorWrapper if self.is_remote else LocalCursorWrapper
         cursor = self.connection.cursor(factory=factory)
         cursor.refuse_writes = self.read_only
+        cursor.busy_timeout = self.busy_timeout
         return cursor
 
     def is_usable(self) -> bool:

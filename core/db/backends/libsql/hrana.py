@@ -51,7 +51,7 @@ from turso_serverless.protocol import ProtocolError, ServerError, build_batch_st
 from turso_serverless.session import Session, StmtResult, normalize_url
 
 from core.db import errors
-from core.db.errors import DatabaseUnavailable, ReadOnlyDatabaseError
+from core.db.errors import DatabaseBusy, DatabaseUnavailable, ReadOnlyDatabaseError
 
 apilevel = turso_serverless.apilevel
 threadsafety = turso_serverless.threadsafety
@@ -73,6 +73,16 @@ DEFAULT_TIMEOUT_SECONDS = 60.0
 class ServerUnavailableError(OperationalError, DatabaseUnavailable):
     """The server could not be reached, refused the credentials, or the
     connection broke; the message is a plain sentence."""
+
+
+class DatabaseBusyError(OperationalError, DatabaseBusy):
+    """Another stream holds the write lock (SQLITE_BUSY, SQLITE_LOCKED), or
+    the server rolled this transaction back because another writer had
+    waited for it too long (TRANSACTION_TIMEOUT)."""
+
+
+# Server error codes meaning another writer got in the way.
+BUSY_ERROR_CODES = ("SQLITE_BUSY", "SQLITE_LOCKED", "TRANSACTION_TIMEOUT")
 
 
 class StreamExpiredError(ServerUnavailableError):
@@ -366,6 +376,8 @@ def _statement_error(exc: ServerError) -> Exception:
         )
     if code in ("SQLITE_READONLY", "SQLITE_AUTH"):
         return ProgrammingError(message)
+    if code.startswith(BUSY_ERROR_CODES):
+        return DatabaseBusyError(message)
     return OperationalError(message)
 
 
