@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from core.db_status import database_status
+from django.db import connections
+
+from core.databases import ADMIN_DB
+from core.db_status import database_location, database_status
 from core.management.commands._db_command import DatabaseCommand
 
 
@@ -26,8 +29,10 @@ class Command(DatabaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(status.as_dict(), indent=2))
             return
+        admin = database_location(connections[ADMIN_DB]).describe()
         lines = [
             f"Database:     {status.location.describe()}",
+            f"Admin state:  {admin} (users, sessions, uploads; `migrate` manages it)",
             f"Server:       {status.server_version}",
             f"Credentials:  {'read-write' if status.writable else 'read-only'}"
             + ("" if status.writable else f" ({status.write_reason})"),
