@@ -122,3 +122,9 @@ def test_fresh_databases_get_exactly_their_tables(tmp_path: Path) -> None:
     admin_tables = table_names(Path(f"{target}.admin"))
     assert {"django_migrations", "auth_user", "django_session", "core_importupload"} <= admin_tables
     assert not admin_tables & APP_TABLES
+
+
+def test_models_and_migrations_agree(tmp_path: Path) -> None:
+    result = manage("makemigrations", "--check", "--dry-run", database_url=f"file:{tmp_path / 'x.db'}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
