@@ -33,6 +33,8 @@ from typing import Any
 from django.db import DatabaseError, connection, models, transaction
 
 from core import encodings
+from core.db import errors as db_errors
+from core.encodings import text_problem, value_problem
 from core.fields import NodeJSONField, NodeTimestampField
 from core.importing.readers import SourceFile, SourceRecord, cyclic_gc_paused, parse_json
 from core.importing.report import FieldChange, ImportReport, ModelReport, Problem, UpdatedRecord
@@ -48,6 +50,8 @@ READ_CHUNK = 5000
 ROW_READ_CHUNK = 500
 # Records per write step; each step is one `executemany` per table.
 WRITE_CHUNK = 1000
+# Other records a duplicate id's message names; the rest are counted.
+DUPLICATES_NAMED = 3
 
 Progress = Callable[[str, int, int], None]
 
@@ -142,10 +146,14 @@ def import_files(
             continue
         batches[source.model].extend(source.records)
     ordered = [name for name in IMPORT_ORDER if name in batches]
+    # Set once every write was sent, when only the commit remains: a failure
+    # after that may or may not have saved the import; before it, nothing was.
+    committing = False
     try:
         if dry_run:
             _plan_all(report, ordered, batches, assign_ids=assign_ids, progress=progress)
         else:
+            outermost = not transaction.get_connection().in_atomic_block
             with transaction.atomic():
                 plans = _plan_all(report, ordered, batches, assign_ids=assign_ids, progress=progress)
                 if report.has_problems and not skip_invalid:
@@ -153,14 +161,16 @@ def import_files(
                 now = encodings.node_now()
                 for plan in plans:
                     _write_plan(plan, user_label=user_label, progress=progress, now=now)
+                committing = outermost
             report.committed = True
     except _Refused:
         pass
     except DatabaseError as exc:
-        report.error = f"The database refused the import, so nothing was written: {exc}"
+        report.error = _database_failure(exc, committing=committing)
         report.committed = False
-        for model_report in report.models.values():
-            model_report.history_rows = 0
+        if not committing:
+            for model_report in report.models.values():
+                model_report.history_rows = 0
     if report.has_problems and not skip_invalid and not report.error:
         count = len(report.problems)
         report.error = (
@@ -173,6 +183,17 @@ def import_files(
 
 class _Refused(Exception):
     pass
+
+
+def _database_failure(exc: DatabaseError, *, committing: bool) -> str:
+    """One sentence on a database failure, saying only what is known of the outcome."""
+    cause = db_errors.without_outcome(str(exc).strip())
+    if committing:
+        return (
+            f"The database failed while committing the import, so it may or may not have been saved: {cause} "
+            "Import the same file again: records already saved come out unchanged."
+        )
+    return f"The database failed before the import was committed, so nothing was written: {cause}"
 
 
 # --------------------------------------------------------------------------
@@ -342,27 +363,33 @@ def _convert_record(
         rule = rules.get(key)
         if rule is None:
             if not key.startswith("__"):
-                report.ignored_keys[key] += 1
+                report.ignored_keys[encodings.printable(key)] += 1
             continue
         kind = rule.kind
         if kind == _KIND_TEXT and type(raw) is str:
             value = raw
+            unstorable = text_problem(raw)
         elif kind == _KIND_JSON and not tabular and type(raw) in _INLINE_JSON_TYPES:
             value = raw
+            unstorable = None if raw is None else value_problem(raw)
         else:
             try:
                 value = rule.convert(raw, tabular)
             except InvalidValue as exc:
-                problems.append(
-                    Problem(
-                        file=record.file,
-                        record=record.number,
-                        field=key,
-                        reason=str(exc),
-                        record_id=_record_id(data),
-                    )
+                unstorable = str(exc)
+            else:
+                unstorable = None if value is None else value_problem(value)
+        if unstorable:
+            problems.append(
+                Problem(
+                    file=record.file,
+                    record=record.number,
+                    field=key,
+                    reason=unstorable,
+                    record_id=_record_id(data),
                 )
-                continue
+            )
+            continue
         if rule.required and (value is None or value == ""):
             problems.append(
                 Problem(
@@ -381,7 +408,28 @@ def _convert_record(
 def _record_id(data: dict[str, Any]) -> str | None:
     """The record's id as problems name it, when it has a usable one."""
     record_id = data.get("id")
-    return str(record_id) if isinstance(record_id, str | int) else None
+    if isinstance(record_id, str):
+        return encodings.printable(_shortened(record_id))
+    return str(record_id) if type(record_id) is int and encodings.integer_problem(record_id) is None else None
+
+
+# A value quoted in a message is cut to this many characters: one cell may
+# hold megabytes, and a report repeats the message for every record.
+SHOWN_CHARS = 80
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}… ({len(text):,} characters)"
+
+
+def _shown(raw: Any) -> str:
+    """`raw` as a message quotes it: repr, cut short."""
+    if isinstance(raw, str):
+        return repr(_shortened(raw))
+    try:
+        return _shortened(repr(raw))
+    except ValueError:  # an integer with more digits than Python will print
+        return "a number too long to show"
 
 
 def _fillable(model_field: models.Field) -> bool:
@@ -407,10 +455,15 @@ def _refuse_duplicates(
         if len(indexes) < 2:
             continue
         label = f"id {key}" if not isinstance(key, tuple) else "the same " + " / ".join(map(str, key))
+        # Each message names a few of the others and counts the rest: naming
+        # them all made the messages grow with the square of the repeats.
+        head = indexes[: DUPLICATES_NAMED + 1]
         for index in indexes:
-            others = ", ".join(
-                f"{records[o].file} record {records[o].number}" for o in indexes if o != index
-            )
+            named = [o for o in head if o != index][:DUPLICATES_NAMED]
+            others = ", ".join(f"{records[o].file} record {records[o].number}" for o in named)
+            rest = len(indexes) - 1 - len(named)
+            if rest:
+                others += f" and {rest:,} more"
             refuse(
                 index,
                 Problem(
@@ -566,7 +619,7 @@ def _check_choices(
                 file=item.source.file,
                 record=item.source.number,
                 field=_key_of(spec, name),
-                reason=f"{value!r} is not one of {', '.join(allowed)}",
+                reason=f"{_shown(value)} is not one of {', '.join(allowed)}",
                 record_id=str(item.pk) if item.pk is not None else None,
             )
         )
@@ -665,6 +718,8 @@ def _to_json_value(raw: Any, tabular: bool) -> Any:
             return parse_json(raw)
         except ValueError as exc:
             raise InvalidValue(f"is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise InvalidValue(_TOO_DEEP) from None
     if isinstance(raw, float):
         if not math.isfinite(raw):
             raise InvalidValue("is not a finite number")
@@ -673,13 +728,16 @@ def _to_json_value(raw: Any, tabular: bool) -> Any:
     return raw
 
 
+_TOO_DEEP = f"nests lists or objects more than {encodings.MAX_JSON_DEPTH} levels deep"
+
+
 def _to_timestamp(raw: Any, tabular: bool) -> datetime | None:
     if raw is None or raw == "":
         return None
     if isinstance(raw, datetime):  # an XLSX date cell
         return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
     if not isinstance(raw, str):
-        raise InvalidValue(f"{raw!r} is not a timestamp")
+        raise InvalidValue(f"{_shown(raw)} is not a timestamp")
     try:
         if _CANONICAL_TIMESTAMP.fullmatch(raw):
             # Already the app's own form (UTC, `Z`): keep the text, skip
@@ -690,7 +748,7 @@ def _to_timestamp(raw: Any, tabular: bool) -> datetime | None:
         return encodings.parse_node_timestamp(raw)
     except ValueError:
         raise InvalidValue(
-            f"{raw!r} is not a timestamp (use 2026-01-13T03:29:00.972Z or 2026-01-13 03:29:00)"
+            f"{_shown(raw)} is not a timestamp (use 2026-01-13T03:29:00.972Z or 2026-01-13 03:29:00)"
         ) from None
 
 
@@ -710,14 +768,14 @@ def _to_boolean(raw: Any, tabular: bool) -> bool | None:
         return bool(raw)
     if isinstance(raw, str) and raw.strip().lower() in _TRUE_TEXT | _FALSE_TEXT:
         return raw.strip().lower() in _TRUE_TEXT
-    raise InvalidValue(f"{raw!r} is not a boolean (use 0/1 or true/false)")
+    raise InvalidValue(f"{_shown(raw)} is not a boolean (use 0/1 or true/false)")
 
 
 def _to_integer(raw: Any, tabular: bool) -> int | None:
     if raw is None or raw == "":
         return None
     if isinstance(raw, bool):
-        raise InvalidValue(f"{raw!r} is not a whole number")
+        raise InvalidValue(f"{_shown(raw)} is not a whole number")
     if isinstance(raw, int):
         return raw
     if isinstance(raw, float) and raw.is_integer():
@@ -727,7 +785,7 @@ def _to_integer(raw: Any, tabular: bool) -> int | None:
             return int(raw.strip())
         except ValueError:
             pass
-    raise InvalidValue(f"{raw!r} is not a whole number")
+    raise InvalidValue(f"{_shown(raw)} is not a whole number")
 
 
 def _to_text(raw: Any, tabular: bool) -> str | None:
@@ -738,7 +796,7 @@ def _to_text(raw: Any, tabular: bool) -> str | None:
     if tabular and isinstance(raw, int | float) and not isinstance(raw, bool):
         # A spreadsheet turns "2023" into a number; the column is text.
         return str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
-    raise InvalidValue(f"expected text, got {type(raw).__name__} {raw!r}")
+    raise InvalidValue(f"expected text, got {type(raw).__name__} {_shown(raw)}")
 
 
 # --------------------------------------------------------------------------
