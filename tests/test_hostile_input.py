@@ -232,6 +232,21 @@ def test_unstorable_values_are_refused_in_the_preview_with_the_field_named(
     assert table_counts() == before
 
 
+def test_the_storage_rule_reaches_keys_items_and_every_level() -> None:
+    from core.encodings import value_problem
+
+    assert value_problem({"k\ud800": 1}) == SURROGATE_SENTENCE
+    assert value_problem({"a": [{"b": "x\x00"}]}) == NUL_SENTENCE
+    assert value_problem([1, 2**63]) == RANGE_SENTENCE
+    assert value_problem({"score": -(2**63) - 1}) == RANGE_SENTENCE
+    assert value_problem([2**63 - 1, -(2**63), "é", None, True, 1.5, {"a": ["b"]}]) is None
+    twenty: Any = "x"
+    for _level in range(20):
+        twenty = [twenty]
+    assert value_problem(twenty) is None
+    assert value_problem([twenty]) == "nests lists or objects more than 20 levels deep"
+
+
 def test_unstorable_values_in_csv_cells_are_refused() -> None:
     content = 'id,question,relevanceScore,tags\nq-1,"Why?",1000000000000000000000000000000,"[""\\ud800""]"\n'
     source = read_bytes(name="q.csv", content=content.encode(), model="questions")

@@ -327,6 +327,8 @@ class _KeyRule:
 # as text, JSON inline in a JSON file): 30,000 questions are ~600,000 values.
 _KIND_TEXT, _KIND_JSON, _KIND_OTHER = range(3)
 _INLINE_JSON_TYPES = frozenset({list, dict, str, int, bool, type(None)})
+# Converted values the storage rule can refuse (timestamps and booleans it cannot).
+_RULED_TYPES = frozenset({str, int, list, dict})
 
 
 def _key_rules(spec: ModelSpec) -> dict[str, _KeyRule]:
@@ -366,9 +368,11 @@ def _convert_record(
                 report.ignored_keys[encodings.printable(key)] += 1
             continue
         kind = rule.kind
+        # Every value passes the storage rule (`encodings.value_problem`);
+        # plain ASCII text, most of an import, is checked inline.
         if kind == _KIND_TEXT and type(raw) is str:
             value = raw
-            unstorable = text_problem(raw)
+            unstorable = None if raw.isascii() and "\x00" not in raw else text_problem(raw)
         elif kind == _KIND_JSON and not tabular and type(raw) in _INLINE_JSON_TYPES:
             value = raw
             unstorable = None if raw is None else value_problem(raw)
@@ -378,7 +382,7 @@ def _convert_record(
             except InvalidValue as exc:
                 unstorable = str(exc)
             else:
-                unstorable = None if value is None else value_problem(value)
+                unstorable = value_problem(value) if type(value) in _RULED_TYPES else None
         if unstorable:
             problems.append(
                 Problem(
