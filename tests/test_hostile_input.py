@@ -292,6 +292,33 @@ def test_question_form_refuses_unstorable_values_on_the_field(field: str, typed:
     assert _question_form(Question.objects.get(pk="q-1"), **{field: ordinary[field]}).is_valid()
 
 
+@pytest.mark.sqld
+@pytest.mark.parametrize(
+    ("field", "typed", "expected"),
+    [
+        ("tags", "python\nbad\x00tag", NUL_SENTENCE),
+        ("domains", '[{"id": "basics", "name": "\\ud800", "weight": 100}]', SURROGATE_SENTENCE),
+    ],
+    ids=["nul-line", "surrogate-json"],
+)
+def test_certification_form_refuses_unstorable_values_on_the_field(field: str, typed: str, expected: str) -> None:
+    from learning.forms import CertificationForm
+    from learning.models import Certification
+    from tests.admin_b_helpers import make_certification
+
+    make_certification()
+    before = table_counts()
+    stored = Certification.objects.get(pk="cert-1")
+    initial = CertificationForm(instance=stored)
+    data = {name: initial.fields[name].prepare_value(initial[name].value()) for name in initial.fields}
+    data = {name: "" if value is None else value for name, value in data.items()}
+    data[field] = typed
+    form = CertificationForm(data=data, instance=Certification.objects.get(pk="cert-1"))
+    assert not form.is_valid()
+    assert form.errors[field] == [f"This value {expected}."]
+    assert table_counts() == before
+
+
 # --- The command line: a sentence and exit code 2, never a traceback -----------------
 
 
