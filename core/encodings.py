@@ -19,10 +19,22 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 JSON_SEPARATORS = (",", ":")
+
+# SQLite stores an INTEGER as a signed 64-bit number. Beyond that Python's
+# sqlite3 raises OverflowError and a libSQL server silently stores a REAL.
+SQLITE_INTEGER_MIN = -(2**63)
+SQLITE_INTEGER_MAX = 2**63 - 1
+# Deeper than any value the Node app writes (relevance details are 2 levels);
+# deep values also cost recursion in every JSON encoder and decoder.
+MAX_JSON_DEPTH = 20
+# NUL ends a string in C (and so in some SQLite tools and the Node driver);
+# a lone surrogate is not a character and cannot be written as UTF-8.
+_UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 
 
 class InvalidJSON(str):
@@ -185,3 +197,111 @@ def to_node_bool(value: Any) -> int | None:
     if value is None:
         return None
     return 1 if value else 0
+
+
+def text_problem(text: str) -> str | None:
+    """Why `text` cannot be stored as text, or None.
+
+    Cheap on the common case: ASCII text without NUL is one scan in C.
+    """
+    if text.isascii() and "\x00" not in text:
+        return None
+    found = _UNSTORABLE_CHARACTER.search(text)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return "contains a NUL character (\\0), which text here may not hold"
+    return (
+        f"contains a lone surrogate ({printable(found.group())}), which is not a character "
+        "and cannot be stored as UTF-8"
+    )
+
+
+def integer_problem(number: int) -> str | None:
+    """Why the whole number cannot be stored in an INTEGER column, or None."""
+    if SQLITE_INTEGER_MIN <= number <= SQLITE_INTEGER_MAX:
+        return None
+    return (
+        f"is a whole number outside the range SQLite stores "
+        f"({SQLITE_INTEGER_MIN:,} to {SQLITE_INTEGER_MAX:,})"
+    )
+
+
+def value_problem(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> str | None:
+    """Why `value` (text, a number, or a JSON value of lists and objects) cannot
+    be stored as the Node app would read it back, or None.
+
+    The one rule every path that writes content applies (forms, the import
+    preview, the command line): NUL characters, lone surrogates, whole
+    numbers outside SQLite's 64-bit range, and lists/objects nested deeper
+    than `max_depth`. Iterative, so safe on a value of any depth; an import
+    checks ~750,000 values, so the common shapes take the short paths.
+    """
+    kind = type(value)
+    if kind is str:
+        return text_problem(value)
+    if kind is int:
+        return integer_problem(value)
+    if isinstance(value, str):
+        return text_problem(value)
+    if not isinstance(value, list | tuple | dict) or isinstance(value, bool):
+        return None  # None, booleans, floats, timestamps: nothing to refuse
+    if kind is list or kind is dict:
+        # Most JSON columns are one level deep (a list of words, an object of
+        # links or scores): checked in one pass, deeper ones walked below.
+        problem = _flat_problem(value.values() if kind is dict else value)
+        if problem is None and kind is dict:
+            problem = _flat_problem(value.keys())
+        if problem is not _NESTED:
+            return problem
+    return _nested_problem(value, max_depth)
+
+
+_NESTED = "nested"
+
+
+def _flat_problem(items: Any) -> str | None:
+    """The problem among plain items, None, or `_NESTED` when one needs a walk."""
+    for item in items:
+        kind = type(item)
+        if kind is str:
+            if not item.isascii() or "\x00" in item:
+                problem = text_problem(item)
+                if problem:
+                    return problem
+        elif kind is int:
+            if not SQLITE_INTEGER_MIN <= item <= SQLITE_INTEGER_MAX:
+                return integer_problem(item)
+        elif item is not None and kind is not bool and kind is not float:
+            return _NESTED
+    return None
+
+
+def _nested_problem(value: Any, max_depth: int) -> str | None:
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            problem = text_problem(item)
+        elif type(item) is int:
+            problem = integer_problem(item)
+        elif isinstance(item, list | tuple | dict):
+            if depth >= max_depth:
+                return f"nests lists or objects more than {max_depth} levels deep"
+            if isinstance(item, dict):
+                pending.extend((key, depth) for key in item)
+                item = item.values()
+            pending.extend((child, depth + 1) for child in item)
+            continue
+        else:
+            continue
+        if problem:
+            return problem
+    return None
+
+
+def printable(text: str) -> str:
+    """`text` with NUL and lone surrogates written as escapes, for messages and reports."""
+    if text.isascii() and "\x00" not in text:
+        return text
+    return _UNSTORABLE_CHARACTER.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)

@@ -37,6 +37,20 @@ class DatetimeNow(models.Func):
         super().__init__()
 
 
+def validate_storable(field: models.Field, value: Any, model_instance: models.Model | None) -> None:
+    """The storage rule (`encodings.value_problem`) for a new value of `field`.
+
+    A value read from the row and left as it is passes: legacy data outside
+    today's rules must not block an edit of something else.
+    """
+    loaded = getattr(model_instance, "_loaded_values", None) or {}
+    if field.attname in loaded and value == loaded[field.attname]:
+        return
+    problem = encodings.value_problem(value)
+    if problem:
+        raise exceptions.ValidationError("This value %(problem)s.", code="unstorable", params={"problem": problem})
+
+
 class TextColumnField(models.CharField):
     """A single-line TEXT column (ids, names, channels).
 
@@ -46,6 +60,10 @@ class TextColumnField(models.CharField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 255)
         super().__init__(*args, **kwargs)
+
+    def validate(self, value: Any, model_instance: models.Model | None) -> None:
+        super().validate(value, model_instance)
+        validate_storable(self, value, model_instance)
 
     def db_type(self, connection: Any) -> str:
         return "text"
@@ -100,6 +118,11 @@ class NodeJSONField(models.TextField):
     def value_to_string(self, obj: models.Model) -> str:
         value = self.value_from_object(obj)
         return "" if value is None else encodings.to_node_json(value)
+
+    def validate(self, value: Any, model_instance: models.Model | None) -> None:
+        super().validate(value, model_instance)
+        if not isinstance(value, encodings.InvalidJSON):
+            validate_storable(self, value, model_instance)
 
     def get_lookup(self, lookup_name: str) -> Any:
         # Lookups compare the stored TEXT (e.g. tags__icontains="react"),

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from core import encodings
-from core.forms import parse_json_input
+from core.forms import StorableValuesMixin, parse_json_input
 from interview.models import Question
 
 MAX_LIST_ITEM_LENGTH = 200
@@ -299,7 +299,7 @@ def choices_with_stored(choices: list[tuple[str, str]], stored: Any, *, blank: b
     return options
 
 
-class QuestionForm(forms.ModelForm):
+class QuestionForm(StorableValuesMixin, forms.ModelForm):
     """The change form. `loaded_last_updated` carries the version the editor opened."""
 
     loaded_last_updated = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -22,7 +22,7 @@ from django.db import models
 
 from core import encodings
 from core.fields import ChoiceTextField, NodeJSONField
-from core.forms import parse_json_input
+from core.forms import StorableValuesMixin, parse_json_input
 from interview.models import Question, VoiceSession
 from learning.models import Certification, LearningPath
 from learning.services import check_references
@@ -179,7 +179,7 @@ def objects_with_keys(*keys: str) -> Any:
     return validate
 
 
-class CollectionForm(forms.ModelForm):
+class CollectionForm(StorableValuesMixin, forms.ModelForm):
     """Shared behaviour: stored values bound to JSON fields, id references checked.
 
     `reference_fields` maps a list field to the model its ids must exist in.

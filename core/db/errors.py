@@ -52,11 +52,18 @@ def unreachable_sentence(address: str, cause: BaseException) -> str:
     return f"Cannot reach the libSQL server at {address}: {_network_cause(cause)}."
 
 
+OUTCOME_UNKNOWN = "; the last change may or may not have been saved."
+
+
 def connection_lost_sentence(address: str) -> str:
-    return (
-        f"The connection to the libSQL server at {address} was lost while waiting for "
-        "its answer; the last change may or may not have been saved."
-    )
+    return f"The connection to the libSQL server at {address} was lost while waiting for its answer{OUTCOME_UNKNOWN}"
+
+
+def without_outcome(sentence: str) -> str:
+    """A failure's sentence without its guess at whether the change was saved,
+    for a caller that knows: a transaction that never reached its commit
+    saved nothing."""
+    return sentence.removesuffix(OUTCOME_UNKNOWN) + "." if sentence.endswith(OUTCOME_UNKNOWN) else sentence
 
 
 def auth_rejected_sentence(address: str, status: int, *, token_given: bool) -> str:

@@ -18,12 +18,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.encodings import MAX_JSON_DEPTH
 from core.importing.specs import DERIVED_FILES, SPECS, spec_named
 
 SUPPORTED_SUFFIXES = (".json", ".csv", ".xlsx")
 # What `neutralize_formula` puts before a cell a spreadsheet would run.
 FORMULA_GUARD = "'"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+# Limits on what one file may hold. Each is far above a full export of the
+# app (about 30,600 questions, a few KB each) and keeps the memory and time
+# of reading a hostile file bounded: without them a 1 MB XLSX can unpack to
+# gigabytes, and a row numbered 1,000,000,000 makes the reader produce every
+# empty row before it.
+MAX_RECORDS = 100_000
+MAX_CELLS = 2_000_000
+MAX_CELL_BYTES = 1 << 20
+MAX_XLSX_UNPACKED_BYTES = 256 << 20
+MAX_XLSX_PARTS = 1000
+# Parts other than the sheets and the shared strings (styles, relationships,
+# the workbook) are read whole into a tree; a real one is a few KB.
+MAX_XLSX_OTHER_PART_BYTES = 16 << 20
+_TOO_MANY_RECORDS = f"has more than {MAX_RECORDS:,} records; split it into files of at most that many"
+_TOO_MANY_ROWS = f"has more than {MAX_RECORDS:,} rows; split it into files of at most that many"
+_TOO_MANY_CELLS = f"has more than {MAX_CELLS:,} cells; split it into smaller files"
+_XLSX_SCAN_BYTES = 1 << 20
 
 
 @dataclass(slots=True)
@@ -148,6 +167,14 @@ def _read(*, name: str, chunks: Callable[[], Iterator[bytes]], model: str | None
     except ReaderError as exc:
         source.problem = str(exc)
         return source
+    except RecursionError:
+        # Python's JSON parser recurses once per level and gives up near
+        # a thousand; the records themselves may nest 20 levels at most.
+        source.problem = (
+            f"nests lists or objects too deeply to read; a record may nest them at most "
+            f"{MAX_JSON_DEPTH} levels deep"
+        )
+        return source
     except OSError as exc:
         source.problem = f"cannot be read: {exc.strerror or exc}"
         return source
@@ -195,8 +222,15 @@ def _json_records(name: str, text: str) -> list[SourceRecord]:
     except ValueError as exc:
         raise ReaderError(f"is not valid JSON: {exc}") from None
     if isinstance(document, dict) and _is_nested_channel_mappings(document):
-        return list(_flatten_channel_mappings(name, document))
+        records = []
+        for record in _flatten_channel_mappings(name, document):
+            records.append(record)
+            if len(records) > MAX_RECORDS:
+                raise ReaderError(_TOO_MANY_RECORDS)
+        return records
     items = document if isinstance(document, list) else [document]
+    if len(items) > MAX_RECORDS:
+        raise ReaderError(_TOO_MANY_RECORDS)
     records = []
     for number, item in enumerate(items, start=1):
         if not isinstance(item, dict):
@@ -282,6 +316,8 @@ def _stream_json_array(chunks: Iterator[bytes]) -> list[Any]:
             if end == len(state["buf"]) and more():
                 continue  # a value ending exactly at the window's edge may be cut short
             items.append(item)
+            if len(items) > MAX_RECORDS:
+                raise ReaderError(_TOO_MANY_RECORDS)
             state["pos"] = end
             separator = next_char()
             state["pos"] += 1
@@ -319,20 +355,122 @@ def _csv_rows(text: str) -> Iterator[list[Any]]:
     return csv.reader(io.StringIO(text, newline=""))
 
 
-def _xlsx_records(content: bytes) -> Iterator[list[Any]]:
+def _megabytes(size: int) -> str:
+    return f"{size / 1_048_576:,.0f} MB" if size >= 1_048_576 else f"{size:,} bytes"
+
+
+def _check_xlsx_container(content: bytes) -> None:
+    """Refuse a workbook whose parts are too many or unpack too big, before
+    anything is unpacked: the sizes come from the zip's own directory, and
+    Python's zip reader never gives more bytes than the directory states."""
     import zipfile
 
+    # The end-of-directory record states the number of parts; counted
+    # before the directory is read, as each part read costs memory.
+    end = content.rfind(b"PK\x05\x06", max(0, len(content) - 65_557))
+    if end < 0 or end + 12 > len(content):
+        raise ReaderError("is not a readable XLSX workbook (no zip directory)")
+    parts = int.from_bytes(content[end + 10 : end + 12], "little")
+    if parts > MAX_XLSX_PARTS:
+        raise ReaderError(
+            f"is a zip of {parts:,} parts; an XLSX workbook may have at most {MAX_XLSX_PARTS:,}"
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            infos = archive.infolist()
+            total = sum(info.file_size for info in infos)
+            if total > MAX_XLSX_UNPACKED_BYTES:
+                raise ReaderError(
+                    f"unpacks to {_megabytes(total)}; an XLSX workbook may unpack to at most "
+                    f"{_megabytes(MAX_XLSX_UNPACKED_BYTES)}"
+                )
+            for info in infos:
+                if not info.filename.endswith((".xml", ".rels")):
+                    continue  # images and other binary parts the reader does not parse
+                if info.file_size > MAX_XLSX_OTHER_PART_BYTES and not _is_table_part(info.filename):
+                    raise ReaderError(
+                        f"has a part {info.filename} of {_megabytes(info.file_size)}; "
+                        f"parts other than sheets and shared strings may be at most "
+                        f"{_megabytes(MAX_XLSX_OTHER_PART_BYTES)}"
+                    )
+                _scan_xml_part(archive, info)
+    except ReaderError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, ValueError, EOFError) as exc:
+        raise ReaderError(f"is not a readable XLSX workbook ({exc})") from None
+
+
+def _is_table_part(name: str) -> bool:
+    return name.startswith("xl/worksheets/") or name == "xl/sharedStrings.xml"
+
+
+def _scan_xml_part(archive: Any, info: Any) -> None:
+    """Stream one XML part and refuse it, before the XLSX reader sees it, when
+
+    - one text (a cell's, or a shared string) is longer than `MAX_CELL_BYTES`:
+      the reader builds each string, and the whole shared-string table, in memory;
+    - a worksheet has more rows or cells than the limits: the reader walks a
+      whole sheet that does not state its size before giving the first row;
+    - the shared-string table has more strings than a sheet may have cells.
+
+    Counts are of tags and may be off by a few at window edges; reading the
+    rows counts them exactly again (`_tabular_records`).
+    """
+    is_sheet = info.filename.startswith("xl/worksheets/")
+    is_strings = info.filename == "xl/sharedStrings.xml"
+    run = 0  # bytes since the last "<" at the end of the previous window
+    rows = cells = 0
+    with archive.open(info) as part:
+        while window := part.read(_XLSX_SCAN_BYTES):
+            first = window.find(b"<")
+            # A run inside one window is at most the window's size, the limit.
+            if run + (len(window) if first < 0 else first) > MAX_CELL_BYTES:
+                raise ReaderError(
+                    f"holds a text longer than {_megabytes(MAX_CELL_BYTES)} in {info.filename}; "
+                    f"a cell may hold at most {_megabytes(MAX_CELL_BYTES)}"
+                )
+            run = run + len(window) if first < 0 else len(window) - window.rfind(b"<") - 1
+            if is_sheet:
+                rows += window.count(b"<row ") + window.count(b"<row>")
+                cells += window.count(b"<c ") + window.count(b"<c>")
+                if rows > MAX_RECORDS + 1:
+                    raise ReaderError(_TOO_MANY_ROWS)
+                if cells > MAX_CELLS:
+                    raise ReaderError(_TOO_MANY_CELLS)
+            elif is_strings:
+                # Each shared string is a cell's text, all kept in memory at once.
+                cells += window.count(b"<si>") + window.count(b"<si ")
+                if cells > MAX_CELLS:
+                    raise ReaderError(_TOO_MANY_CELLS)
+
+
+def _xlsx_records(content: bytes) -> Iterator[list[Any]]:
     import openpyxl
 
     if not content.startswith(b"PK"):
         raise ReaderError("is not an XLSX workbook")
+    _check_xlsx_container(content)
+    # The workbook reader raises many kinds of error on a damaged file; each
+    # becomes a sentence here, never a traceback.
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except Exception as exc:
         raise ReaderError(f"is not a readable XLSX workbook ({exc})") from None
-    rows = [list(row) for row in book.active.iter_rows(values_only=True)]
-    book.close()
-    return iter(rows)
+
+    def rows() -> Iterator[list[Any]]:
+        try:
+            sheet = book.active
+            # The sheet's stated size is not trusted: it would pad every row
+            # to its last column and the sheet to its last row.
+            sheet.reset_dimensions()
+            for row in sheet.iter_rows(values_only=True):
+                yield list(row)
+        except Exception as exc:
+            raise ReaderError(f"is not a readable XLSX workbook ({exc})") from None
+        finally:
+            book.close()
+
+    return rows()
 
 
 def _tabular_records(name: str, rows: Iterator[list[Any]]) -> list[SourceRecord]:
@@ -349,8 +487,17 @@ def _tabular_records(name: str, rows: Iterator[list[Any]]) -> list[SourceRecord]
         raise ReaderError("has no header row")
     records = []
     number = 0
+    rows_read = 1
+    cells_read = len(header)
     try:
         for row in rows:
+            # Empty rows count too: a reader may produce millions of them.
+            rows_read += 1
+            cells_read += len(row)
+            if rows_read > MAX_RECORDS + 1:
+                raise ReaderError(_TOO_MANY_ROWS)
+            if cells_read > MAX_CELLS:
+                raise ReaderError(_TOO_MANY_CELLS)
             if all(cell is None or cell == "" for cell in row):
                 continue
             number += 1

@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from core.encodings import printable
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -26,7 +28,8 @@ class Problem:
             where += f" (id {self.record_id})"
         if self.field:
             where += f", {self.field}"
-        return f"{where}: {self.reason}"
+        # A file name from disk may carry undecodable bytes (as surrogates).
+        return printable(f"{where}: {self.reason}")
 
 
 @dataclass(frozen=True)

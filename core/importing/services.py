@@ -35,6 +35,8 @@ from django.db import DatabaseError, models, transaction
 from core import encodings
 from core.databases import CONTENT_DB
 from core.databases import content_connection as connection
+from core.db import errors as db_errors
+from core.encodings import text_problem, value_problem
 from core.fields import NodeJSONField, NodeTimestampField
 from core.importing.readers import SourceFile, SourceRecord, cyclic_gc_paused, parse_json
 from core.importing.report import FieldChange, ImportReport, ModelReport, Problem, UpdatedRecord
@@ -50,6 +52,8 @@ READ_CHUNK = 5000
 ROW_READ_CHUNK = 500
 # Records per write step; each step is one `executemany` per table.
 WRITE_CHUNK = 1000
+# Other records a duplicate id's message names; the rest are counted.
+DUPLICATES_NAMED = 3
 
 Progress = Callable[[str, int, int], None]
 
@@ -151,12 +155,16 @@ def import_files(
         batches[source.model].extend(source.records)
     ordered = [name for name in IMPORT_ORDER if name in batches]
     may_change_status = question_services.may_change_status(actor=actor)
+    # Set once every write was sent, when only the commit remains: a failure
+    # after that may or may not have saved the import; before it, nothing was.
+    committing = False
     try:
         if dry_run:
             _plan_all(
                 report, ordered, batches, assign_ids=assign_ids, may_change_status=may_change_status, progress=progress
             )
         else:
+            outermost = not transaction.get_connection(CONTENT_DB).in_atomic_block
             with transaction.atomic(using=CONTENT_DB):
                 plans = _plan_all(
                     report,
@@ -171,14 +179,16 @@ def import_files(
                 now = encodings.node_now()
                 for plan in plans:
                     _write_plan(plan, user_label=user_label, progress=progress, now=now)
+                committing = outermost
             report.committed = True
     except _Refused:
         pass
     except DatabaseError as exc:
-        report.error = f"The database refused the import, so nothing was written: {exc}"
+        report.error = _database_failure(exc, committing=committing)
         report.committed = False
-        for model_report in report.models.values():
-            model_report.history_rows = 0
+        if not committing:
+            for model_report in report.models.values():
+                model_report.history_rows = 0
     if report.has_problems and not skip_invalid and not report.error:
         count = len(report.problems)
         report.error = (
@@ -191,6 +201,17 @@ def import_files(
 
 class _Refused(Exception):
     pass
+
+
+def _database_failure(exc: DatabaseError, *, committing: bool) -> str:
+    """One sentence on a database failure, saying only what is known of the outcome."""
+    cause = db_errors.without_outcome(str(exc).strip())
+    if committing:
+        return (
+            f"The database failed while committing the import, so it may or may not have been saved: {cause} "
+            "Import the same file again: records already saved come out unchanged."
+        )
+    return f"The database failed before the import was committed, so nothing was written: {cause}"
 
 
 # --------------------------------------------------------------------------
@@ -346,6 +367,8 @@ class _KeyRule:
 # as text, JSON inline in a JSON file): 30,000 questions are ~600,000 values.
 _KIND_TEXT, _KIND_JSON, _KIND_OTHER = range(3)
 _INLINE_JSON_TYPES = frozenset({list, dict, str, int, bool, type(None)})
+# Converted values the storage rule can refuse (timestamps and booleans it cannot).
+_RULED_TYPES = frozenset({str, int, list, dict})
 
 
 def _key_rules(spec: ModelSpec) -> dict[str, _KeyRule]:
@@ -382,27 +405,35 @@ def _convert_record(
         rule = rules.get(key)
         if rule is None:
             if not key.startswith("__"):
-                report.ignored_keys[key] += 1
+                report.ignored_keys[encodings.printable(key)] += 1
             continue
         kind = rule.kind
+        # Every value passes the storage rule (`encodings.value_problem`);
+        # plain ASCII text, most of an import, is checked inline.
         if kind == _KIND_TEXT and type(raw) is str:
             value = raw
+            unstorable = None if raw.isascii() and "\x00" not in raw else text_problem(raw)
         elif kind == _KIND_JSON and not tabular and type(raw) in _INLINE_JSON_TYPES:
             value = raw
+            unstorable = None if raw is None else value_problem(raw)
         else:
             try:
                 value = rule.convert(raw, tabular)
             except InvalidValue as exc:
-                problems.append(
-                    Problem(
-                        file=record.file,
-                        record=record.number,
-                        field=key,
-                        reason=str(exc),
-                        record_id=_record_id(data),
-                    )
+                unstorable = str(exc)
+            else:
+                unstorable = value_problem(value) if type(value) in _RULED_TYPES else None
+        if unstorable:
+            problems.append(
+                Problem(
+                    file=record.file,
+                    record=record.number,
+                    field=key,
+                    reason=unstorable,
+                    record_id=_record_id(data),
                 )
-                continue
+            )
+            continue
         if rule.required and (value is None or value == ""):
             problems.append(
                 Problem(
@@ -421,7 +452,28 @@ def _convert_record(
 def _record_id(data: dict[str, Any]) -> str | None:
     """The record's id as problems name it, when it has a usable one."""
     record_id = data.get("id")
-    return str(record_id) if isinstance(record_id, str | int) else None
+    if isinstance(record_id, str):
+        return encodings.printable(_shortened(record_id))
+    return str(record_id) if type(record_id) is int and encodings.integer_problem(record_id) is None else None
+
+
+# A value quoted in a message is cut to this many characters: one cell may
+# hold megabytes, and a report repeats the message for every record.
+SHOWN_CHARS = 80
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}… ({len(text):,} characters)"
+
+
+def _shown(raw: Any) -> str:
+    """`raw` as a message quotes it: repr, cut short."""
+    if isinstance(raw, str):
+        return repr(_shortened(raw))
+    try:
+        return _shortened(repr(raw))
+    except ValueError:  # an integer with more digits than Python will print
+        return "a number too long to show"
 
 
 def _fillable(model_field: models.Field) -> bool:
@@ -447,10 +499,15 @@ def _refuse_duplicates(
         if len(indexes) < 2:
             continue
         label = f"id {key}" if not isinstance(key, tuple) else "the same " + " / ".join(map(str, key))
+        # Each message names a few of the others and counts the rest: naming
+        # them all made the messages grow with the square of the repeats.
+        head = indexes[: DUPLICATES_NAMED + 1]
         for index in indexes:
-            others = ", ".join(
-                f"{records[o].file} record {records[o].number}" for o in indexes if o != index
-            )
+            named = [o for o in head if o != index][:DUPLICATES_NAMED]
+            others = ", ".join(f"{records[o].file} record {records[o].number}" for o in named)
+            rest = len(indexes) - 1 - len(named)
+            if rest:
+                others += f" and {rest:,} more"
             refuse(
                 index,
                 Problem(
@@ -606,7 +663,7 @@ def _check_choices(
                 file=item.source.file,
                 record=item.source.number,
                 field=_key_of(spec, name),
-                reason=f"{value!r} is not one of {', '.join(allowed)}",
+                reason=f"{_shown(value)} is not one of {', '.join(allowed)}",
                 record_id=str(item.pk) if item.pk is not None else None,
             )
         )
@@ -705,6 +762,8 @@ def _to_json_value(raw: Any, tabular: bool) -> Any:
             return parse_json(raw)
         except ValueError as exc:
             raise InvalidValue(f"is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise InvalidValue(_TOO_DEEP) from None
     if isinstance(raw, float):
         if not math.isfinite(raw):
             raise InvalidValue("is not a finite number")
@@ -713,13 +772,16 @@ def _to_json_value(raw: Any, tabular: bool) -> Any:
     return raw
 
 
+_TOO_DEEP = f"nests lists or objects more than {encodings.MAX_JSON_DEPTH} levels deep"
+
+
 def _to_timestamp(raw: Any, tabular: bool) -> datetime | None:
     if raw is None or raw == "":
         return None
     if isinstance(raw, datetime):  # an XLSX date cell
         return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
     if not isinstance(raw, str):
-        raise InvalidValue(f"{raw!r} is not a timestamp")
+        raise InvalidValue(f"{_shown(raw)} is not a timestamp")
     try:
         if _CANONICAL_TIMESTAMP.fullmatch(raw):
             # Already the app's own form (UTC, `Z`): keep the text, skip
@@ -730,7 +792,7 @@ def _to_timestamp(raw: Any, tabular: bool) -> datetime | None:
         return encodings.parse_node_timestamp(raw)
     except ValueError:
         raise InvalidValue(
-            f"{raw!r} is not a timestamp (use 2026-01-13T03:29:00.972Z or 2026-01-13 03:29:00)"
+            f"{_shown(raw)} is not a timestamp (use 2026-01-13T03:29:00.972Z or 2026-01-13 03:29:00)"
         ) from None
 
 
@@ -750,14 +812,14 @@ def _to_boolean(raw: Any, tabular: bool) -> bool | None:
         return bool(raw)
     if isinstance(raw, str) and raw.strip().lower() in _TRUE_TEXT | _FALSE_TEXT:
         return raw.strip().lower() in _TRUE_TEXT
-    raise InvalidValue(f"{raw!r} is not a boolean (use 0/1 or true/false)")
+    raise InvalidValue(f"{_shown(raw)} is not a boolean (use 0/1 or true/false)")
 
 
 def _to_integer(raw: Any, tabular: bool) -> int | None:
     if raw is None or raw == "":
         return None
     if isinstance(raw, bool):
-        raise InvalidValue(f"{raw!r} is not a whole number")
+        raise InvalidValue(f"{_shown(raw)} is not a whole number")
     if isinstance(raw, int):
         return raw
     if isinstance(raw, float) and raw.is_integer():
@@ -767,7 +829,7 @@ def _to_integer(raw: Any, tabular: bool) -> int | None:
             return int(raw.strip())
         except ValueError:
             pass
-    raise InvalidValue(f"{raw!r} is not a whole number")
+    raise InvalidValue(f"{_shown(raw)} is not a whole number")
 
 
 def _to_text(raw: Any, tabular: bool) -> str | None:
@@ -778,7 +840,7 @@ def _to_text(raw: Any, tabular: bool) -> str | None:
     if tabular and isinstance(raw, int | float) and not isinstance(raw, bool):
         # A spreadsheet turns "2023" into a number; the column is text.
         return str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
-    raise InvalidValue(f"expected text, got {type(raw).__name__} {raw!r}")
+    raise InvalidValue(f"expected text, got {type(raw).__name__} {_shown(raw)}")
 
 
 # --------------------------------------------------------------------------

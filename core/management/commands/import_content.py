@@ -9,17 +9,24 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
+from core.db.errors import describe_database_error
 from core.importing.readers import cyclic_gc_paused, read_paths
 from core.importing.services import import_files
 from core.importing.specs import IMPORT_ORDER, spec_named
 from interview.services import OPERATOR
 
+# A refused or failed import: nothing was written (or, after a failed
+# commit, the sentence says it is unknown). The same code as a database the
+# command cannot reach.
+EXIT_REFUSED = 2
+
 
 class Command(BaseCommand):
     help = (
         "Import content from the app's export files and folders (JSON, CSV or XLSX). "
-        "By default any bad file or record refuses the whole import."
+        "By default any bad file or record refuses the whole import; a refused import exits with code 2."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,12 +48,29 @@ class Command(BaseCommand):
             "--max-problems", type=int, default=200, metavar="N", help="problems printed here (all go to --report)"
         )
 
+    def execute(self, *args: Any, **options: Any) -> Any:
+        try:
+            return super().execute(*args, **options)
+        except CommandError:
+            raise
+        except Exception as exc:
+            if options.get("traceback"):
+                raise
+            # Every input problem the readers and the engine know of is a
+            # sentence in the report; anything else still ends in one line.
+            sentence = describe_database_error(exc, url=str(connection.settings_dict.get("NAME")))
+            raise CommandError(
+                sentence or f"The import stopped on an error it does not describe ({type(exc).__name__}: {exc}); "
+                "run it again with --traceback for the details.",
+                returncode=EXIT_REFUSED,
+            ) from None
+
     def handle(self, *args: Any, **options: Any) -> None:
         if options["model"]:
             try:
                 spec_named(options["model"])
             except LookupError as exc:
-                raise CommandError(str(exc)) from None
+                raise CommandError(str(exc), returncode=EXIT_REFUSED) from None
         started = time.perf_counter()
         self._bar = _ProgressBar(self.stderr._out if hasattr(self.stderr, "_out") else sys.stderr)
         # One pause of the cycle collector over reading and importing: the
@@ -79,12 +103,20 @@ class Command(BaseCommand):
             self.stdout.write(line)
         self.stdout.write(f"total {time.perf_counter() - started:.2f} s")
         if options["report"]:
-            Path(options["report"]).write_text(
-                json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-            )
+            try:
+                Path(options["report"]).write_text(
+                    json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str),
+                    encoding="utf-8",
+                    errors="backslashreplace",
+                )
+            except OSError as exc:
+                raise CommandError(
+                    f"Cannot write the report to {options['report']}: {exc.strerror or exc}.",
+                    returncode=EXIT_REFUSED,
+                ) from None
             self.stdout.write(f"report written to {options['report']}")
         if report.error:
-            raise CommandError(report.error)
+            raise CommandError(report.error, returncode=EXIT_REFUSED)
 
 
 class _ProgressBar:
