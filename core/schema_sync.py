@@ -111,6 +111,11 @@ class Step:
     table: str
     description: str
     statements: list[str]
+    creates_table: bool = False
+    # The column an ADD COLUMN step adds, and the columns a CREATE INDEX step
+    # needs to exist first.
+    adds_column: str | None = None
+    needs_columns: tuple[str, ...] = ()
 
 
 @dataclass
@@ -132,9 +137,20 @@ class PushPlan:
     def has_additive_work(self) -> bool:
         return bool(self.additive)
 
+    def steps(self, *, rebuilding: bool) -> list[Step]:
+        """The additive steps to run. Without the rebuilds, every one: an
+        index missing from a table that also needs a rebuild is still put
+        back (after the Node app's schema tool recreates its tables, that is
+        every bot index). With them, a rebuilt table gets its new columns
+        and indexes from the rebuild itself."""
+        if not rebuilding:
+            return list(self.additive)
+        rebuilt = {rebuild.table for rebuild in self.rebuilds}
+        return [s for s in self.additive if s.table not in rebuilt or s.creates_table]
+
     def sql(self, *, include_rebuilds: bool = False) -> str:
         lines: list[str] = []
-        for step in self.additive:
+        for step in self.steps(rebuilding=include_rebuilds and bool(self.rebuilds)):
             lines.append(f"-- {step.description}")
             lines.extend(s.rstrip(";") + ";" for s in step.statements)
         if include_rebuilds:
@@ -214,6 +230,12 @@ def _column_addable(table: Table, column: contract.Column) -> bool:
     return not (has_fk and column.default is not None)
 
 
+def _indexed_columns(index: contract.Index) -> tuple[str, ...]:
+    """The column names an index reads ("<expression>" for an expression,
+    which no table has, so such an index waits for a rebuild)."""
+    return tuple(re.sub(r"\s+(?:ASC|DESC)$", "", c, flags=re.IGNORECASE) for c in index.columns)
+
+
 def plan_push(*, connection: Any) -> PushPlan:
     expected = contract.expected_schema_from_models()
     live = contract.schema_from_connection(connection)
@@ -235,7 +257,9 @@ def build_plan(*, expected: Schema, live: Schema, differences: list[Difference])
             statements = [want.sql] + [
                 index.sql for index in want.indexes.values() if index.origin == "c" and index.sql
             ]
-            additive.append(Step(want.name, f"create table {want.name}", statements))
+            additive.append(
+                Step(want.name, f"create table {want.name}", statements, creates_table=True)
+            )
         elif difference.kind == contract.MISSING_COLUMN:
             column = want.columns[difference.name or ""]
             if _column_addable(want, column):
@@ -245,13 +269,21 @@ def build_plan(*, expected: Schema, live: Schema, differences: list[Difference])
                         want.name,
                         f"add column {want.name}.{column.name}",
                         [f"ALTER TABLE {quote_name(want.name)} ADD COLUMN {definition}"],
+                        adds_column=column.name,
                     )
                 )
             else:
                 rebuild_reasons.setdefault(want.name, []).append(difference)
         elif difference.kind == contract.MISSING_INDEX:
             index = want.indexes[difference.name or ""]
-            additive.append(Step(want.name, f"create index {index.name}", [index.sql or ""]))
+            additive.append(
+                Step(
+                    want.name,
+                    f"create index {index.name}",
+                    [index.sql or ""],
+                    needs_columns=_indexed_columns(index),
+                )
+            )
         elif difference.kind == contract.MISSING_UNIQUE:
             columns = (difference.name or "").split(", ")
             name = f"{want.name}_{'_'.join(columns)}_unique"
@@ -263,6 +295,7 @@ def build_plan(*, expected: Schema, live: Schema, differences: list[Difference])
                         f"CREATE UNIQUE INDEX {quote_name(name)} ON {quote_name(want.name)} "
                         f"({', '.join(quote_name(c) for c in columns)})"
                     ],
+                    needs_columns=tuple(columns),
                 )
             )
         elif difference.kind in REBUILD_KINDS:
@@ -270,10 +303,18 @@ def build_plan(*, expected: Schema, live: Schema, differences: list[Difference])
         else:
             not_touched.append(difference)
 
-    # A table being rebuilt gets its new columns and indexes from the rebuild.
-    rebuilt = set(rebuild_reasons)
+    # On a table that needs a rebuild, an index whose columns only the
+    # rebuild can add waits for the rebuild; the others are added now.
+    available = {
+        name: set(live.tables[name].columns) for name in rebuild_reasons if name in live.tables
+    }
+    for step in additive:
+        if step.adds_column and step.table in available:
+            available[step.table].add(step.adds_column)
     additive = [
-        s for s in additive if s.table not in rebuilt or s.description.startswith("create table")
+        s
+        for s in additive
+        if s.table not in available or set(s.needs_columns) <= available[s.table]
     ]
     rebuilds = [
         Rebuild(
@@ -473,13 +514,14 @@ def apply_push(
             raise SchemaPushError("A rebuild needs a dump file to write first.")
         backup.dump_database(connection=connection, path=dump_path, progress=progress)
         written_dump = dump_path
-    if plan.additive or rebuilds:
+    steps = plan.steps(rebuilding=bool(rebuilds))
+    if steps or rebuilds:
         with transaction.atomic(using=connection.alias):
             if rebuilds:
                 # Dropping a parent table must not trip its children's
                 # foreign keys: they point at the same name again at commit.
                 run_statements(connection=connection, statements=["PRAGMA defer_foreign_keys = ON"])
-            statements = [s for step in plan.additive for s in step.statements]
+            statements = [s for step in steps for s in step.statements]
             if statements:
                 run_statements(connection=connection, statements=statements)
             for rebuild in rebuilds:
@@ -492,7 +534,7 @@ def apply_push(
                     have=plan.live.tables[rebuild.table],
                 )
     return PushResult(
-        applied=list(plan.additive),
+        applied=steps,
         rebuilt=[r.table for r in rebuilds],
         skipped_rebuilds=[] if allow_rebuild else list(plan.rebuilds),
         dump_path=written_dump,

@@ -120,6 +120,72 @@ def test_rebuild_is_listed_and_skipped_without_allow_rebuild(
     assert snapshot(db) == before
 
 
+def test_indexes_are_restored_on_tables_whose_rebuild_is_skipped(
+    tmp_path: Path, in_process: Callable[..., InProcessDatabase]
+) -> None:
+    # As the Node app's drizzle-kit push leaves them: work_queue rebuilt from
+    # its schema.ts (no indexes, no created_at default); bot_ledger here also
+    # without created_at, which an ADD COLUMN cannot bring back (its default
+    # is CURRENT_TIMESTAMP), so its index on created_at waits for a rebuild.
+    db = tmp_path / "after-drizzle.sqlite3"
+    database = in_process(db)
+    assert database.run("db_push", "--yes").returncode == 0
+    database.connection.close()
+    with sqlite3.connect(db) as conn:
+        conn.executescript(
+            """
+            DROP TABLE work_queue;
+            CREATE TABLE work_queue (
+              id integer PRIMARY KEY AUTOINCREMENT NOT NULL, item_type text NOT NULL,
+              item_id text NOT NULL, action text NOT NULL, priority integer DEFAULT 5,
+              status text DEFAULT 'pending', reason text, created_by text, assigned_to text,
+              created_at text, processed_at text, result text);
+            INSERT INTO work_queue (item_type, item_id, action, created_at)
+              VALUES ('question', 'q-1', 'improve', '2026-01-13 03:29:00'),
+                     ('question', 'q-2', 'review', NULL);
+            DROP TABLE bot_ledger;
+            CREATE TABLE bot_ledger (
+              id integer PRIMARY KEY AUTOINCREMENT NOT NULL, bot_name text NOT NULL,
+              action text NOT NULL, item_type text NOT NULL, item_id text NOT NULL,
+              before_state text, after_state text, reason text);
+            INSERT INTO bot_ledger (bot_name, action, item_type, item_id)
+              VALUES ('creator', 'create', 'question', 'q-1');
+            """
+        )
+    before = snapshot(db)
+
+    result = database.run("db_push", "--yes")
+    assert result.returncode == 0, result.output
+    assert "--   work_queue.created_at: different default" in result.stdout
+    assert "--   bot_ledger.created_at: missing column" in result.stdout
+    after = snapshot(db)
+    assert after == before
+    with sqlite3.connect(db) as conn:
+        indexes = {
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name IN ('work_queue', 'bot_ledger') AND sql IS NOT NULL"
+            )
+        }
+    assert indexes == {
+        "idx_work_queue_status",
+        "idx_work_queue_status_priority",
+        "idx_work_queue_assigned",
+        "idx_work_queue_created_by",
+        "idx_work_queue_item",
+        "idx_bot_ledger_bot",
+        "idx_bot_ledger_item",
+        "idx_bot_ledger_action",
+    }
+    report = check_json(database)
+    assert {(d["table"], d["name"], d["kind"]) for d in report["differences"]} == {
+        ("work_queue", "created_at", contract.DIFFERENT_DEFAULT),
+        ("bot_ledger", "created_at", contract.MISSING_COLUMN),
+        ("bot_ledger", "idx_bot_ledger_created", contract.MISSING_INDEX),
+    }
+
+
 def test_allow_rebuild_writes_a_dump_and_keeps_every_row(
     tmp_path: Path, in_process: Callable[..., InProcessDatabase]
 ) -> None:
