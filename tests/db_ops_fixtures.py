@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.shared_data import require_shared
 from tests.sqld import SqldServer, SqldUnavailable, start_sqld
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -162,8 +163,7 @@ def build_legacy_db(path: Path, *, limit: int = LEGACY_QUESTION_LIMIT) -> Path:
 @pytest.fixture(scope="session")
 def legacy_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database as the Node app left it (built once; copy before changing it)."""
-    if not MAKE_LEGACY_DB.is_file():
-        pytest.skip("../shared/legacy/make_legacy_db.py is not available")
+    require_shared(MAKE_LEGACY_DB)
     return build_legacy_db(tmp_path_factory.mktemp("legacy") / "legacy.sqlite3")
 
 

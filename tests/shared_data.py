@@ -20,8 +20,13 @@ EXPORTS_DIR = SHARED_DIR / "data" / "open-interview"
 
 
 def require_shared(path: Path) -> Path:
+    """`path`, or a skip with the reason where the shared material is absent;
+    under CI=true, where it is always laid beside the clone, a failure."""
     if not path.exists():
-        pytest.skip(f"{path} is absent: the shared legacy material is not beside this clone")
+        reason = f"{path} is absent: the shared legacy material is not beside this clone"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} (CI=true: it must be there)")
+        pytest.skip(reason)
     return path
 
 

@@ -18,6 +18,7 @@ from tests.db_ops_fixtures import (
     file_url,
     run_manage,
 )
+from tests.shared_data import require_shared
 
 # Fixtures, registered by being attributes of this module.
 legacy_db = db_ops_fixtures.legacy_db
@@ -77,8 +78,7 @@ def test_real_differences_are_reported() -> None:
 
 
 def test_legacy_schema_file_differs_only_by_accepted_drift() -> None:
-    if not LEGACY_SCHEMA_SQL.is_file():
-        pytest.skip("../shared/legacy is not available")
+    require_shared(LEGACY_SCHEMA_SQL)
     legacy = contract.schema_from_sql(LEGACY_SCHEMA_SQL.read_text(encoding="utf-8"))
     differences = contract.compare_schemas(
         contract.expected_schema_from_models(),
