@@ -1,0 +1,115 @@
+"""The editors' daily screens: messages, breadcrumbs, titles and times, refusals, links, warnings."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from bots.models import BotRun
+from core import encodings
+from tests.admin_questions_fixtures import *  # noqa: F403  (the pytest fixtures)
+from tests.admin_questions_fixtures import (
+    change_url,
+    insert_question,
+    list_url,
+    moderate_url,
+    review_url,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def breadcrumbs(html: str) -> str:
+    match = re.search(r'<div class="breadcrumbs">(.*?)</div>', html, re.DOTALL)
+    assert match, "the page has no breadcrumbs"
+    return re.sub(r"\s+", " ", match.group(1))
+
+
+def test_a_moderation_message_keeps_the_case_of_the_question_id(moderator_client) -> None:
+    insert_question("q-24616")
+
+    response = moderator_client.post(
+        moderate_url("q-24616"), {"action": "flag", "reason": "Outdated answer"}, follow=True
+    )
+
+    html = response.content.decode()
+    assert "q-24616: flagged (status flagged)." in html
+    assert "Q-24616" not in html
+
+
+def test_breadcrumbs_name_the_section_the_home_page_lists_the_screen_in(superuser_client) -> None:
+    insert_question("q-1", status="flagged")
+    section = lambda slug: reverse("admin:section", kwargs={"section": slug})  # noqa: E731
+
+    queue = breadcrumbs(superuser_client.get(review_url()).content.decode())
+    history = breadcrumbs(superuser_client.get(reverse("admin:interview_questionhistory_changelist")).content.decode())
+    certifications = breadcrumbs(superuser_client.get(reverse("admin:learning_certification_changelist")).content.decode())
+    question = breadcrumbs(superuser_client.get(change_url("q-1")).content.decode())
+
+    assert f'<a href="{section("moderation")}">Moderation</a>' in queue
+    assert f'<a href="{section("moderation")}">Moderation</a>' in history
+    assert f'<a href="{section("content")}">Content</a>' in certifications
+    assert f'<a href="{section("content")}">Content</a>' in question
+    assert "Learning" not in certifications
+
+
+def test_a_bot_run_is_titled_by_its_bot_and_start_in_minutes_with_the_time_zone() -> None:
+    run = BotRun(bot_name="session-builder", started_at=encodings.read_stored_timestamp("2026-01-12T02:15:30.084Z"))
+
+    assert str(run) == "session-builder run of 2026-01-12 02:15 UTC"
+
+
+def test_timestamps_on_the_list_and_the_form_name_their_time_zone(editor_client) -> None:
+    insert_question("q-1", last_updated="2026-01-13T03:29:00.972Z", created_at="2026-01-10 03:29:00")
+
+    listing = editor_client.get(list_url()).content.decode()
+    form = editor_client.get(change_url("q-1")).content.decode()
+
+    assert "2026-01-13 03:29 UTC" in listing
+    assert "2026-01-10 03:29 UTC" in form
+
+
+def test_a_refused_page_keeps_the_admin_layout_and_logs_one_line_without_a_traceback(editor_client, caplog) -> None:
+    insert_question("q-1")
+
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = editor_client.get(review_url())
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Open Interview content admin" in html  # the admin's header
+    assert "You may not do this" in html
+    assert "ask an administrator for the role" in html
+    refusals = [r for r in caplog.records if r.name == "django.request" and "Forbidden" in r.getMessage()]
+    assert refusals, "the refusal is still logged"
+    assert all(r.exc_info is None for r in refusals)
+
+
+def test_view_site_leads_to_the_public_site_when_configured_and_is_absent_otherwise(editor_client) -> None:
+    with override_settings(OI_PUBLIC_SITE_URL="https://open-interview.example/"):
+        configured = editor_client.get(reverse("admin:index")).content.decode()
+    unconfigured = editor_client.get(reverse("admin:index")).content.decode()
+
+    assert '<a href="https://open-interview.example/">View site</a>' in configured
+    assert "View site" not in unconfigured
+
+
+@pytest.mark.parametrize(
+    ("stored", "words"),
+    [
+        ("react, javascript, frontend", "a plain comma-separated text, not a JSON list of quoted items"),
+        ("", "an empty text, where a JSON value (such as [] for an empty list) belongs"),
+        ('["react", "vue"', "JSON that is cut off or mistyped"),
+    ],
+)
+def test_a_legacy_value_warning_says_in_plain_words_what_the_stored_text_is(editor_client, stored, words) -> None:
+    insert_question("q-1", tags=stored)
+
+    html = editor_client.get(change_url("q-1")).content.decode()
+
+    assert f"The stored value is {words}" in html
+    assert "Expecting" not in html and "char 0" not in html
