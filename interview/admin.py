@@ -50,6 +50,7 @@ from interview.models import (
 from interview.preview import render_markdown
 
 MODERATE_PERMISSION = services.MODERATE_PERMISSION
+FLAG_PERMISSION = services.FLAG_PERMISSION
 QUESTION_PREVIEW_LENGTH = 90
 
 
@@ -110,6 +111,10 @@ class QuestionDisplayMixin:
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(MODERATE_PERMISSION)
+
+    def has_flag_permission(self, request: HttpRequest) -> bool:
+        """Flagging for review: moderators, and editors (a moderator then decides)."""
+        return self.has_moderate_permission(request) or request.user.has_perm(FLAG_PERMISSION)
 
     def _bulk_status(self, request: HttpRequest, queryset: Any, change: str, reason: str | None = None) -> None:
         try:
@@ -260,12 +265,14 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
     def _moderation_context(self, request: HttpRequest, obj: Question) -> dict[str, Any]:
         status = obj.status
         can_moderate = self.has_moderate_permission(request)
+        can_flag = self.has_flag_permission(request)
         return {
             "can_moderate": can_moderate,
+            "can_flag": can_flag,
             "can_hard_delete": self.has_hard_delete_permission(request),
             "moderation_url": reverse("admin:interview_question_moderate", args=[obj.pk]),
             "hard_delete_url": reverse("admin:interview_question_hard_delete", args=[obj.pk]),
-            "offer_flag": can_moderate and status != QuestionStatus.FLAGGED and status != QuestionStatus.DELETED,
+            "offer_flag": can_flag and status != QuestionStatus.FLAGGED and status != QuestionStatus.DELETED,
             "offer_approve": can_moderate and status == QuestionStatus.FLAGGED,
             "offer_delete": can_moderate and status != QuestionStatus.DELETED,
             "offer_restore": can_moderate and status == QuestionStatus.DELETED,
@@ -338,12 +345,13 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
         """Flag / approve / soft-delete / restore one question (a POST from its page or the queue)."""
         if request.method != "POST":
             return HttpResponse("Moderation is a POST.", status=405, content_type="text/plain")
-        if not self.has_moderate_permission(request):
+        action = request.POST.get("action", "")
+        may_flag = action == services.FLAG_CHANGE and self.has_flag_permission(request)
+        if not (self.has_moderate_permission(request) or may_flag):
             raise PermissionDenied
         obj = self._get_question(request, object_id)
         change_url = reverse("admin:interview_question_change", args=[obj.pk])
         back = self._next_url(request, change_url)
-        action = request.POST.get("action", "")
         try:
             result = services.change_status(
                 questions=[obj],
@@ -366,7 +374,7 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
 
     # -- bulk moderation actions -------------------------------------------------
 
-    @admin.action(permissions=["moderate"], description="Flag selected questions for review…")
+    @admin.action(permissions=["flag"], description="Flag selected questions for review…")
     def flag_selected(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
         form = FlagForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():

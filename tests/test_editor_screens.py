@@ -113,3 +113,59 @@ def test_a_legacy_value_warning_says_in_plain_words_what_the_stored_text_is(edit
 
     assert f"The stored value is {words}" in html
     assert "Expecting" not in html and "char 0" not in html
+
+
+# -- editors flag for review ------------------------------------------------------
+
+
+@pytest.fixture
+def editor_in_role(db):
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(username="edna", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+def test_an_editor_flags_a_question_for_review_with_a_reason_from_its_page(editor_in_role) -> None:
+    from django.test import Client
+
+    from tests.admin_questions_fixtures import history_rows, read_raw
+
+    insert_question("q-7")
+    client = Client()
+    client.force_login(editor_in_role)
+
+    page = client.get(change_url("q-7")).content.decode()
+    assert 'value="flag"' in page and "Flag for review" in page
+    assert 'value="approve"' not in page and 'value="delete"' not in page
+
+    refused = client.post(moderate_url("q-7"), {"action": "flag", "reason": "  "}, follow=True)
+    assert "A reason is required to flag a question." in refused.content.decode()
+    assert read_raw("questions", "q-7", ["status"])["status"] == "active"
+
+    client.post(moderate_url("q-7"), {"action": "flag", "reason": "The answer names the wrong RFC"})
+    assert read_raw("questions", "q-7", ["status"])["status"] == "flagged"
+    assert [(r["event_type"], r["source_name"], r["reason"]) for r in history_rows("q-7")] == [
+        ("flagged", "edna", "The answer names the wrong RFC")
+    ]
+
+    # Deciding stays with moderators.
+    assert client.post(moderate_url("q-7"), {"action": "approve"}).status_code == 403
+    assert client.post(moderate_url("q-7"), {"action": "delete"}).status_code == 403
+    assert read_raw("questions", "q-7", ["status"])["status"] == "flagged"
+
+
+def test_the_flag_rule_lets_a_flagger_flag_and_nothing_else() -> None:
+    from django.contrib.auth.models import Group, User
+
+    from interview import services
+
+    editor = User.objects.create_user(username="edna", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editors"))
+    nobody = User.objects.create_user(username="nobody", is_staff=True)
+
+    assert services.may_change_status(actor=editor, change="flag")
+    assert not any(services.may_change_status(actor=editor, change=c) for c in ("approve", "delete", "restore"))
+    assert not services.may_change_status(actor=editor)  # an edit or import changing the status
+    assert not services.may_change_status(actor=nobody, change="flag")
