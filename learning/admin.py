@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
@@ -74,6 +75,30 @@ def _question_link(question_id: str) -> str:
     return format_html('<a href="{}">{}</a>', url, question_id) if url else question_id
 
 
+class CertificationChangeList(ChangeList):
+    """Counts the live questions of the page's certifications in one grouped query."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        live = selectors.live_question_counts(certification_ids=[c.pk for c in self.result_list])
+        for certification in self.result_list:
+            certification.live_question_count = live.get(certification.pk, 0)
+
+
+def question_count_with_live(*, stored: int | None, live: int) -> str:
+    """The stored count, and the live one beside it when they differ."""
+    if stored == live:
+        return format_html('<span title="stored and live count agree">{}</span>', live)
+    return format_html(
+        '{} <span class="oi-badge oi-badge--warning" title="stored {}, live {}: recount to store the live value">'
+        "live {}</span>",
+        "—" if stored is None else stored,
+        "nothing" if stored is None else stored,
+        live,
+        live,
+    )
+
+
 @admin.register(Certification)
 class CertificationAdmin(ImportExportAdminMixin, CollectionAdminMixin, admin.ModelAdmin):
     form = CertificationForm
@@ -84,9 +109,10 @@ class CertificationAdmin(ImportExportAdminMixin, CollectionAdminMixin, admin.Mod
         "difficulty",
         "category",
         "status",
-        "question_count",
+        "question_count_display",
         "last_updated",
     ]
+    actions = ["recount_questions"]
     list_filter = [
         "status",
         "difficulty",
@@ -94,7 +120,7 @@ class CertificationAdmin(ImportExportAdminMixin, CollectionAdminMixin, admin.Mod
         facet_filter("category", "category", ("provider", "category")),
     ]
     search_fields = ["id", "name", "provider", "exam_code", "category"]
-    readonly_fields = ["created_at", "last_updated"]
+    readonly_fields = ["live_question_count", "created_at", "last_updated"]
     fieldsets = [
         (None, {"fields": ["id", "name", "provider", "description", "status"]}),
         (
@@ -109,6 +135,7 @@ class CertificationAdmin(ImportExportAdminMixin, CollectionAdminMixin, admin.Mod
                     "passing_score",
                     "exam_duration",
                     "question_count",
+                    "live_question_count",
                 ]
             },
         ),
@@ -116,6 +143,44 @@ class CertificationAdmin(ImportExportAdminMixin, CollectionAdminMixin, admin.Mod
         ("Display", {"fields": ["icon", "color"], "classes": ["collapse"]}),
         ("Timestamps", {"fields": ["created_at", "last_updated"]}),
     ]
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return CertificationChangeList
+
+    @admin.display(description="questions (stored / live)", ordering="question_count")
+    def question_count_display(self, obj: Certification) -> str:
+        return question_count_with_live(stored=obj.question_count, live=obj.live_question_count)
+
+    @admin.display(description="questions now")
+    def live_question_count(self, obj: Certification | None) -> str:
+        if obj is None or obj.pk is None:
+            return "—"
+        live = selectors.live_question_counts(certification_ids=[obj.pk]).get(obj.pk, 0)
+        note = "" if live == obj.question_count else " (differs from the stored count; recount it from the list)"
+        return f"{live} questions (not deleted) have the channel {obj.pk}{note}"
+
+    @admin.action(permissions=["change"], description="Recount questions: store the live count")
+    def recount_questions(self, request: HttpRequest, queryset: Any) -> None:
+        changed = services.recount_certification_questions(
+            certification_ids=list(queryset.values_list("pk", flat=True))
+        )
+        by_id = {c.pk: c for c in queryset.filter(pk__in=[r.certification_id for r in changed])}
+        for recount in changed:
+            self.log_change(
+                request,
+                by_id[recount.certification_id],
+                f"Recounted questions: {recount.stored} → {recount.live}",
+            )
+        if not changed:
+            self.message_user(request, "Every selected certification already stores its live count.", messages.INFO)
+            return
+        self.message_user(
+            request,
+            "Recounted: "
+            + ", ".join(f"{r.certification_id} {r.stored} → {r.live}" for r in changed[:20])
+            + ("…" if len(changed) > 20 else ""),
+            messages.SUCCESS,
+        )
 
 
 @admin.register(LearningPath)

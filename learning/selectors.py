@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from interview.models import Question
+from interview.models import Question, QuestionStatus
 
 # Well under SQLite's and libSQL's host-parameter limits; a list longer than
 # this (none exists in the app's data) costs one more query per chunk.
@@ -62,3 +62,41 @@ def ordered_questions(*, question_ids: Iterable[object]) -> list[OrderedQuestion
         )
         for position, question_id in enumerate(ids, start=1)
     ]
+
+
+# --- Certification question counts --------------------------------------------
+#
+# A certification's questions are those whose channel is the certification's
+# id (the app's certification pages list them so). `question_count` is the
+# app's cached copy of that number; it goes stale as questions are added,
+# moved or deleted, so screens show the live count beside it.
+
+
+def live_question_counts(*, certification_ids: Iterable[str]) -> dict[str, int]:
+    """Questions (not deleted) per certification id, in one grouped query."""
+    ids = sorted({str(i) for i in certification_ids})
+    if not ids:
+        return {}
+    counts = dict.fromkeys(ids, 0)
+    rows = (
+        Question.objects.filter(channel__in=ids)
+        .exclude(status=QuestionStatus.DELETED)
+        .order_by()
+        .values_list("channel")
+        .annotate(question_total=models.Count("pk"))
+    )
+    counts.update({channel: total for channel, total in rows})
+    return counts
+
+
+def live_question_count_subquery() -> models.Subquery:
+    """The live count as a correlated subquery, for annotating certifications."""
+    return models.Subquery(
+        Question.objects.filter(channel=models.OuterRef("pk"))
+        .exclude(status=QuestionStatus.DELETED)
+        .order_by()
+        .values("channel")
+        .annotate(question_total=models.Count("pk"))
+        .values("question_total")[:1],
+        output_field=models.IntegerField(),
+    )

@@ -169,3 +169,54 @@ def test_the_flag_rule_lets_a_flagger_flag_and_nothing_else() -> None:
     assert not any(services.may_change_status(actor=editor, change=c) for c in ("approve", "delete", "restore"))
     assert not services.may_change_status(actor=editor)  # an edit or import changing the status
     assert not services.may_change_status(actor=nobody, change="flag")
+
+
+# -- certification counts ------------------------------------------------------------
+
+
+def test_the_certification_list_shows_a_stale_count_beside_the_live_one_in_one_grouped_query(superuser_client) -> None:
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.admin_b_helpers import make_certification
+
+    make_certification("aws-ai-practitioner", name="AWS AI Practitioner", question_count=0)
+    make_certification("cka", name="CKA", question_count=2)
+    for n in range(3):
+        insert_question(f"q-ai-{n}", channel="aws-ai-practitioner")
+    insert_question("q-ai-deleted", channel="aws-ai-practitioner", status="deleted")
+    insert_question("q-cka-1", channel="cka")
+    insert_question("q-cka-2", channel="cka")
+
+    with CaptureQueriesContext(connections["content"]) as content_queries:
+        html = superuser_client.get(reverse("admin:learning_certification_changelist")).content.decode()
+
+    assert "live 3</span>" in html  # aws-ai-practitioner: stored 0, live 3
+    assert 'title="stored and live count agree">2</span>' in html  # cka
+    grouped = [q["sql"] for q in content_queries.captured_queries if "GROUP BY" in q["sql"] and "questions" in q["sql"]]
+    assert len(grouped) == 1
+
+
+def test_recount_stores_the_live_count_and_notes_it_in_the_admin_log(superuser_client, superuser) -> None:
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+    from django.contrib.admin.models import LogEntry
+
+    from learning.models import Certification
+    from tests.admin_b_helpers import make_certification
+
+    make_certification("aws-ai-practitioner", name="AWS AI Practitioner", question_count=0)
+    make_certification("cka", name="CKA", question_count=1)
+    for n in range(3):
+        insert_question(f"q-ai-{n}", channel="aws-ai-practitioner")
+    insert_question("q-cka-1", channel="cka")
+
+    response = superuser_client.post(
+        reverse("admin:learning_certification_changelist"),
+        {"action": "recount_questions", ACTION_CHECKBOX_NAME: ["aws-ai-practitioner", "cka"]},
+        follow=True,
+    )
+
+    assert "Recounted: aws-ai-practitioner 0 → 3" in response.content.decode()
+    assert dict(Certification.objects.values_list("pk", "question_count")) == {"aws-ai-practitioner": 3, "cka": 1}
+    notes = list(LogEntry.objects.values_list("object_id", "change_message"))
+    assert notes == [("aws-ai-practitioner", "Recounted questions: 0 → 3")]
