@@ -220,3 +220,28 @@ def test_recount_stores_the_live_count_and_notes_it_in_the_admin_log(superuser_c
     assert dict(Certification.objects.values_list("pk", "question_count")) == {"aws-ai-practitioner": 3, "cka": 1}
     notes = list(LogEntry.objects.values_list("object_id", "change_message"))
     assert notes == [("aws-ai-practitioner", "Recounted questions: 0 → 3")]
+
+
+# -- a learning path's question list --------------------------------------------------
+
+
+def test_a_long_learning_path_lists_its_questions_fifty_a_page_with_a_search(superuser_client) -> None:
+    from tests.admin_b_helpers import make_learning_path
+    from tests.admin_questions_fixtures import insert_questions
+
+    ids = insert_questions(120, start=1000)
+    insert_question("q-special", question="What is a monad transformer?")
+    make_learning_path("path-long", question_ids=[*ids, "q-special"])
+    url = reverse("admin:learning_learningpath_change", args=["path-long"])
+
+    first = superuser_client.get(url).content.decode()
+    third = superuser_client.get(url, {"questions_page": 3}).content.decode()
+    found = superuser_client.get(url, {"questions_search": "monad"}).content.decode()
+
+    rows = lambda html: re.findall(r"<tr class=\"\"><td>(\d+)</td><td><a href=\"[^\"]+\">([^<]+)</a>", html)  # noqa: E731
+    assert rows(first)[0] == ("1", "q-1000") and len(rows(first)) == 50
+    assert "121 questions; page 1 of 3" in first
+    assert rows(third) == [(str(n), f"q-{999 + n}") for n in range(101, 121)] + [("121", "q-special")]
+    assert rows(found) == [("121", "q-special")]
+    assert "1 of 121 questions match; page 1 of 1" in found
+    assert '<form id="oi-question-list-search" method="get" action=""></form>' in first
