@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -93,6 +94,11 @@ class QuestionDisplayMixin:
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return NarrowChangeList
 
+    @admin.display(description="id", ordering="id")
+    def question_id(self, obj: Question) -> str:
+        # The whole id on hover: CSS cuts a long one with an ellipsis.
+        return format_html('<span class="oi-id" title="{}">{}</span>', obj.pk, obj.pk)
+
     @admin.display(description="question", ordering="question")
     def question_short(self, obj: Question) -> str:
         return Truncator(obj.question or "").chars(QUESTION_PREVIEW_LENGTH)
@@ -144,7 +150,7 @@ class QuestionDisplayMixin:
 class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdmin):
     form = QuestionForm
     list_display = [
-        "id",
+        "question_id",
         "question_short",
         "channel_display",
         "difficulty_display",
@@ -152,7 +158,7 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
         "relevance_score",
         "last_updated",
     ]
-    list_display_links = ["id", "question_short"]
+    list_display_links = ["question_id", "question_short"]
     search_fields = ["=id", "question", "answer", "tags", "companies"]
     search_help_text = "Searches id (exact), question, answer, tags and companies."
     list_filter = [
@@ -186,9 +192,12 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
         ("Record", {"fields": ["is_new", "created_at", "last_updated"], "classes": ["collapse"]}),
     ]
 
+    # The list needs only the CSS; the previews' scripts (Mermaid is 3.3 MB)
+    # are added by render_change_form, the one page that uses them.
     class Media:
         css = {"all": ["interview/question_admin.css"]}
-        js = ["interview/vendor/mermaid/mermaid.min.js", "interview/question_preview.js"]
+
+    preview_media = forms.Media(js=["interview/vendor/mermaid/mermaid.min.js", "interview/question_preview.js"])
 
     # -- permissions -----------------------------------------------------------
 
@@ -260,6 +269,7 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
         if obj is not None:
             context.update(self._moderation_context(request, obj))
             context["timeline"] = self._timeline_rows(obj)
+        context["media"] = context["media"] + self.preview_media
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _moderation_context(self, request: HttpRequest, obj: Question) -> dict[str, Any]:
@@ -529,7 +539,7 @@ class ReviewQueueAdmin(QuestionDisplayMixin, admin.ModelAdmin):
 
     admin_section = "moderation"
     list_display = [
-        "id",
+        "question_id",
         "question_short",
         "channel_display",
         "difficulty_display",
@@ -538,7 +548,7 @@ class ReviewQueueAdmin(QuestionDisplayMixin, admin.ModelAdmin):
         "flagged_at_display",
         "row_actions",
     ]
-    list_display_links = ["id"]
+    list_display_links = ["question_id"]
     list_filter = [ChannelFilter, "difficulty", FlagSourceFilter, FlaggedDateFilter]
     search_fields = ["=id", "question"]
     list_per_page = 50

@@ -245,3 +245,19 @@ def test_a_long_learning_path_lists_its_questions_fifty_a_page_with_a_search(sup
     assert rows(found) == [("121", "q-special")]
     assert "1 of 121 questions match; page 1 of 1" in found
     assert '<form id="oi-question-list-search" method="get" action=""></form>' in first
+
+
+# -- scripts a page loads ---------------------------------------------------------------
+
+
+def test_only_the_question_form_loads_mermaid_and_only_forms_load_the_save_shortcut(superuser_client) -> None:
+    insert_question("q-1", status="flagged")
+
+    listing = superuser_client.get(list_url()).content.decode()
+    queue = superuser_client.get(review_url()).content.decode()
+    form = superuser_client.get(change_url("q-1")).content.decode()
+
+    scripts = lambda html: set(re.findall(r'<script[^>]* src="[^"]*/static/([^"]+)"', html))  # noqa: E731
+    assert not {s for s in scripts(listing) | scripts(queue) if "mermaid" in s or "question_preview" in s}
+    assert "core/save_shortcut.js" not in scripts(listing) | scripts(queue)
+    assert {"interview/vendor/mermaid/mermaid.min.js", "interview/question_preview.js", "core/save_shortcut.js"} <= scripts(form)
