@@ -31,7 +31,9 @@ from core.ratelimit import seconds_until_allowed
 from interview import compare, selectors, services
 from interview.filters import (
     ChannelFilter,
+    FlaggedChannelFilter,
     FlaggedDateFilter,
+    FlaggedDifficultyFilter,
     FlagSourceFilter,
     HasDiagramFilter,
     HasSummaryFilter,
@@ -549,7 +551,7 @@ class ReviewQueueAdmin(QuestionDisplayMixin, admin.ModelAdmin):
         "row_actions",
     ]
     list_display_links = ["question_id"]
-    list_filter = [ChannelFilter, "difficulty", FlagSourceFilter, FlaggedDateFilter]
+    list_filter = [FlaggedChannelFilter, FlaggedDifficultyFilter, FlagSourceFilter, FlaggedDateFilter]
     search_fields = ["=id", "question"]
     list_per_page = 50
     show_full_result_count = False

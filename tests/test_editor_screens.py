@@ -261,3 +261,21 @@ def test_only_the_question_form_loads_mermaid_and_only_forms_load_the_save_short
     assert not {s for s in scripts(listing) | scripts(queue) if "mermaid" in s or "question_preview" in s}
     assert "core/save_shortcut.js" not in scripts(listing) | scripts(queue)
     assert {"interview/vendor/mermaid/mermaid.min.js", "interview/question_preview.js", "core/save_shortcut.js"} <= scripts(form)
+
+
+# -- the review queue's filters ---------------------------------------------------------
+
+
+def test_the_review_queue_offers_only_the_channels_and_difficulties_its_rows_hold(moderator_client) -> None:
+    insert_question("q-1", channel="kubernetes", difficulty="advanced", status="flagged")
+    insert_question("q-2", channel="python", difficulty="beginner")
+    insert_question("q-3", channel="terraform", difficulty="intermediate", status="deleted")
+
+    response = moderator_client.get(review_url())
+
+    offered = {
+        spec.title: [choice["display"] for choice in spec.choices(response.context["cl"])]
+        for spec in response.context["cl"].filter_specs
+        if spec.title in {"channel", "difficulty"}
+    }
+    assert offered == {"channel": ["All", "kubernetes"], "difficulty": ["All", "Advanced"]}
