@@ -81,3 +81,24 @@ def test_save_stays_in_reach_on_a_long_form_and_ctrl_s_saves(laptop) -> None:
         laptop.keyboard.press("Control+s")
     assert Question.objects.get(pk="q-50").answer == "After, saved with the keyboard."
     assert "/admin/interview/question/q-50/change/" in laptop.url  # stays on the form
+
+
+def test_the_markdown_preview_shows_headings_and_lists_as_the_reading_site_does(laptop) -> None:
+    make_question(id="q-60", explanation="## Why it matters\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |")
+    make_admin_user(username="edna", role="editor")
+    log_in(laptop, username="edna")
+
+    laptop.goto("/admin/interview/question/q-60/change/")
+    preview = laptop.locator(".markdown-preview").first
+    preview.locator("h2").wait_for()
+    styles = preview.evaluate("""p => {
+        const h2 = getComputedStyle(p.querySelector('h2'));
+        const ul = getComputedStyle(p.querySelector('ul'));
+        const li = getComputedStyle(p.querySelector('li'));
+        return {h2Background: h2.backgroundColor, h2Transform: h2.textTransform,
+                bullet: li.listStyleType, indent: parseFloat(ul.paddingLeft) + parseFloat(ul.marginLeft)};
+    }""")
+    assert styles["h2Background"] in ("rgba(0, 0, 0, 0)", "transparent")  # not the admin's blue bar
+    assert styles["h2Transform"] == "none"
+    assert styles["bullet"] == "disc"
+    assert styles["indent"] < 40
