@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from core import encodings
 from core.fields import (
     ChoiceTextField,
     CurrentTimestamp,
@@ -128,4 +129,4 @@ class BotRun(NodeModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.bot_name} {self.started_at}"
+        return f"{self.bot_name} run of {encodings.display_timestamp(self.started_at)}"

@@ -125,13 +125,34 @@ def from_node_json(text: str | None) -> Any:
         return InvalidJSON(text)
 
 
-def json_error(text: str) -> str | None:
-    """Why `text` is not JSON, as the parser says it, or None when it parses."""
-    try:
-        json.loads(text)
-    except ValueError as exc:
-        return str(exc)
-    return None
+def describe_invalid_json(text: str) -> str:
+    """What a stored value that is not JSON looks like, in plain words.
+
+    The parser's own message ("Expecting value: line 1 column 1 (char 0)")
+    tells an editor nothing; what they need is what the text is and why the
+    field cannot use it.
+    """
+    stripped = text.strip()
+    if text == "":
+        return "an empty text, where a JSON value (such as [] for an empty list) belongs"
+    if not stripped:
+        return "only spaces, where a JSON value belongs"
+    if stripped[0] in "[{\"":
+        return "JSON that is cut off or mistyped (a quote, comma or bracket is missing or extra)"
+    if "," in stripped:
+        return "a plain comma-separated text, not a JSON list of quoted items"
+    return "a plain text, not JSON (text in JSON is written in double quotes)"
+
+
+def display_timestamp(value: datetime | str | None) -> str:
+    """A timestamp for people: `2026-01-12 02:15 UTC`; text that is not one, as stored."""
+    if value is None or value == "":
+        return "—"
+    if not isinstance(value, datetime):
+        return str(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def format_node_timestamp(value: datetime) -> str:

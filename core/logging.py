@@ -15,6 +15,7 @@ import os
 import re
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.views.debug import SafeExceptionReporterFilter
 
 REDACTED = "[REDACTED]"
@@ -110,6 +111,23 @@ class OneLineFormatter(logging.Formatter):
             record.exc_info = None
             record.exc_text = None
         return one_line(redact(super().format(record)))
+
+
+class RefusalWithoutTracebackFilter(logging.Filter):
+    """Drops the exception from django.request's log record of a refused request.
+
+    Django logs every PermissionDenied ("Forbidden (Permission denied)") with
+    the exception attached, so each 403 reaches every handler, ours or a
+    server's, as a traceback. A refusal is the site working as intended; the
+    line says what was refused and where.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc_type = record.exc_info[0] if record.exc_info else None
+        if exc_type is not None and issubclass(exc_type, PermissionDenied):
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 class RedactSecretsFilter(logging.Filter):

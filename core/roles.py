@@ -5,7 +5,8 @@ check each role's HTTP access against it. Editing a role means changing this
 and adding a migration that calls `sync_role_groups` again.
 
 - Editors edit content (view/add/change, no delete: removing content is a
-  moderation or superuser decision), see history and the bots' tables, and
+  moderation or superuser decision), see history and the bots' tables, may
+  flag a question for review (with a reason; a moderator decides), and
   neither moderate nor import.
 - Moderators are editors who also moderate questions and act on the work
   queue (retry, cancel, reprioritise, release, approve/reject proposals).
@@ -43,6 +44,7 @@ IMPORTERS = "Importers"
 EDITOR_PERMISSIONS = (
     *_model_permissions(CONTENT_MODELS, "view", "add", "change"),
     "interview.view_questionhistory",
+    "interview.flag_question",
     *_model_permissions(BOT_MODELS, "view"),
 )
 MODERATOR_PERMISSIONS = (

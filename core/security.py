@@ -19,6 +19,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 
@@ -80,6 +81,18 @@ class RequestSizeLimitMiddleware:
                 ),
             )
         return self.get_response(request)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 403 handler (core.urls.handler403): the refusal in the admin's layout."""
+    from django.contrib import admin
+
+    context = {
+        **(admin.site.each_context(request) if hasattr(request, "user") else {}),
+        "title": "You may not do this",
+        "subtitle": None,
+    }
+    return render(request, "admin/403.html", context, status=403)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

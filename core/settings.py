@@ -99,6 +99,18 @@ OI_DATABASE_BUSY_TIMEOUT_SECONDS = float(ENV.get("OI_DATABASE_BUSY_TIMEOUT_SECON
 # is read-only; the admin database (sessions, users, throttling) stays writable.
 READ_ONLY = bool(DATABASES["content"].get("OPTIONS", {}).get("read_only"))
 
+# The public reading site, where the admin's "View site" leads; without it
+# the link is left out (it would only lead back to the admin).
+OI_PUBLIC_SITE_URL = (ENV.get("OI_PUBLIC_SITE_URL") or "").strip()
+if OI_PUBLIC_SITE_URL and not OI_PUBLIC_SITE_URL.lower().startswith(("https://", "http://")):
+    raise SystemExit(
+        f"OI_PUBLIC_SITE_URL must be the public site's address starting with https://, not {OI_PUBLIC_SITE_URL!r}."
+    )
+
+# Dates and times are shown as 2026-01-12 02:15 UTC: timestamps are stored
+# in UTC and the label says so (core/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["core.formats"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The Node app's index names (e.g. idx_questions_channel_difficulty) are
@@ -142,8 +154,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     # One line per event (tracebacks included), secrets redacted: core/logging.py.
     "formatters": {"line": {"()": "core.logging.OneLineFormatter"}},
-    "filters": {"redact": {"()": "core.logging.RedactSecretsFilter"}},
+    "filters": {
+        "redact": {"()": "core.logging.RedactSecretsFilter"},
+        "refusal_without_traceback": {"()": "core.logging.RefusalWithoutTracebackFilter"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["redact"]}},
+    "loggers": {"django.request": {"filters": ["refusal_without_traceback"]}},
     "root": {"handlers": ["console"], "level": ENV.get("DJANGO_LOG_LEVEL", "INFO")},
 }
 

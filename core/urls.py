@@ -11,6 +11,8 @@ handler400 = "core.security.bad_request"
 # A database failure outside a view (e.g. while the session middleware saves
 # the session) gets the same page in words as one inside a view.
 handler500 = "core.middleware.server_error"
+# A refused page keeps the admin's layout and says what to do, instead of a bare "403 Forbidden".
+handler403 = "core.security.permission_denied"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

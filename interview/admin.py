@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -30,7 +31,9 @@ from core.ratelimit import seconds_until_allowed
 from interview import compare, selectors, services
 from interview.filters import (
     ChannelFilter,
+    FlaggedChannelFilter,
     FlaggedDateFilter,
+    FlaggedDifficultyFilter,
     FlagSourceFilter,
     HasDiagramFilter,
     HasSummaryFilter,
@@ -50,6 +53,7 @@ from interview.models import (
 from interview.preview import render_markdown
 
 MODERATE_PERMISSION = services.MODERATE_PERMISSION
+FLAG_PERMISSION = services.FLAG_PERMISSION
 QUESTION_PREVIEW_LENGTH = 90
 
 
@@ -92,6 +96,11 @@ class QuestionDisplayMixin:
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return NarrowChangeList
 
+    @admin.display(description="id", ordering="id")
+    def question_id(self, obj: Question) -> str:
+        # The whole id on hover: CSS cuts a long one with an ellipsis.
+        return format_html('<span class="oi-id" title="{}">{}</span>', obj.pk, obj.pk)
+
     @admin.display(description="question", ordering="question")
     def question_short(self, obj: Question) -> str:
         return Truncator(obj.question or "").chars(QUESTION_PREVIEW_LENGTH)
@@ -110,6 +119,10 @@ class QuestionDisplayMixin:
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(MODERATE_PERMISSION)
+
+    def has_flag_permission(self, request: HttpRequest) -> bool:
+        """Flagging for review: moderators, and editors (a moderator then decides)."""
+        return self.has_moderate_permission(request) or request.user.has_perm(FLAG_PERMISSION)
 
     def _bulk_status(self, request: HttpRequest, queryset: Any, change: str, reason: str | None = None) -> None:
         try:
@@ -139,7 +152,7 @@ class QuestionDisplayMixin:
 class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdmin):
     form = QuestionForm
     list_display = [
-        "id",
+        "question_id",
         "question_short",
         "channel_display",
         "difficulty_display",
@@ -147,7 +160,7 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
         "relevance_score",
         "last_updated",
     ]
-    list_display_links = ["id", "question_short"]
+    list_display_links = ["question_id", "question_short"]
     search_fields = ["=id", "question", "answer", "tags", "companies"]
     search_help_text = "Searches id (exact), question, answer, tags and companies."
     list_filter = [
@@ -181,9 +194,12 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
         ("Record", {"fields": ["is_new", "created_at", "last_updated"], "classes": ["collapse"]}),
     ]
 
+    # The list needs only the CSS; the previews' scripts (Mermaid is 3.3 MB)
+    # are added by render_change_form, the one page that uses them.
     class Media:
         css = {"all": ["interview/question_admin.css"]}
-        js = ["interview/vendor/mermaid/mermaid.min.js", "interview/question_preview.js"]
+
+    preview_media = forms.Media(js=["interview/vendor/mermaid/mermaid.min.js", "interview/question_preview.js"])
 
     # -- permissions -----------------------------------------------------------
 
@@ -255,17 +271,20 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
         if obj is not None:
             context.update(self._moderation_context(request, obj))
             context["timeline"] = self._timeline_rows(obj)
+        context["media"] = context["media"] + self.preview_media
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _moderation_context(self, request: HttpRequest, obj: Question) -> dict[str, Any]:
         status = obj.status
         can_moderate = self.has_moderate_permission(request)
+        can_flag = self.has_flag_permission(request)
         return {
             "can_moderate": can_moderate,
+            "can_flag": can_flag,
             "can_hard_delete": self.has_hard_delete_permission(request),
             "moderation_url": reverse("admin:interview_question_moderate", args=[obj.pk]),
             "hard_delete_url": reverse("admin:interview_question_hard_delete", args=[obj.pk]),
-            "offer_flag": can_moderate and status != QuestionStatus.FLAGGED and status != QuestionStatus.DELETED,
+            "offer_flag": can_flag and status != QuestionStatus.FLAGGED and status != QuestionStatus.DELETED,
             "offer_approve": can_moderate and status == QuestionStatus.FLAGGED,
             "offer_delete": can_moderate and status != QuestionStatus.DELETED,
             "offer_restore": can_moderate and status == QuestionStatus.DELETED,
@@ -338,12 +357,13 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
         """Flag / approve / soft-delete / restore one question (a POST from its page or the queue)."""
         if request.method != "POST":
             return HttpResponse("Moderation is a POST.", status=405, content_type="text/plain")
-        if not self.has_moderate_permission(request):
+        action = request.POST.get("action", "")
+        may_flag = action == services.FLAG_CHANGE and self.has_flag_permission(request)
+        if not (self.has_moderate_permission(request) or may_flag):
             raise PermissionDenied
         obj = self._get_question(request, object_id)
         change_url = reverse("admin:interview_question_change", args=[obj.pk])
         back = self._next_url(request, change_url)
-        action = request.POST.get("action", "")
         try:
             result = services.change_status(
                 questions=[obj],
@@ -366,7 +386,7 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
 
     # -- bulk moderation actions -------------------------------------------------
 
-    @admin.action(permissions=["moderate"], description="Flag selected questions for review…")
+    @admin.action(permissions=["flag"], description="Flag selected questions for review…")
     def flag_selected(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
         form = FlagForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
@@ -521,7 +541,7 @@ class ReviewQueueAdmin(QuestionDisplayMixin, admin.ModelAdmin):
 
     admin_section = "moderation"
     list_display = [
-        "id",
+        "question_id",
         "question_short",
         "channel_display",
         "difficulty_display",
@@ -530,8 +550,8 @@ class ReviewQueueAdmin(QuestionDisplayMixin, admin.ModelAdmin):
         "flagged_at_display",
         "row_actions",
     ]
-    list_display_links = ["id"]
-    list_filter = [ChannelFilter, "difficulty", FlagSourceFilter, FlaggedDateFilter]
+    list_display_links = ["question_id"]
+    list_filter = [FlaggedChannelFilter, FlaggedDifficultyFilter, FlagSourceFilter, FlaggedDateFilter]
     search_fields = ["=id", "question"]
     list_per_page = 50
     show_full_result_count = False

@@ -33,6 +33,35 @@ class ChannelFilter(admin.SimpleListFilter):
         return queryset.filter(channel=self.value()) if self.value() else queryset
 
 
+def _review_queue_values(request: HttpRequest, index: int) -> list[str]:
+    """Distinct non-empty values of one column of `selectors.review_queue_facets`,
+    read once per request for both of the queue's filters."""
+    cached = request.__dict__.get("_oi_review_queue_facets")
+    if cached is None:
+        cached = request.__dict__["_oi_review_queue_facets"] = selectors.review_queue_facets()
+    return sorted({str(row[index]) for row in cached if row[index] not in (None, "")})
+
+
+class FlaggedChannelFilter(ChannelFilter):
+    """Review queue: only the channels flagged questions are in."""
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(channel, channel) for channel in _review_queue_values(request, 0)]
+
+
+class FlaggedDifficultyFilter(admin.SimpleListFilter):
+    """Review queue: only the difficulties flagged questions have."""
+
+    title = "difficulty"
+    parameter_name = "difficulty"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(value, value.capitalize()) for value in _review_queue_values(request, 1)]
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset.filter(difficulty=self.value()) if self.value() else queryset
+
+
 class SubChannelFilter(admin.SimpleListFilter):
     """Sub-channels of the chosen channel (all of them when none is chosen)."""
 

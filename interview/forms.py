@@ -44,7 +44,7 @@ class NodeJSONFormField(forms.CharField):
 
     widget = forms.Textarea(attrs={"rows": 4, "cols": 60})
     invalid_note = (
-        "The stored value is not valid JSON ({error}). It is shown as stored and kept byte for "
+        "The stored value is {error}, so it is not valid JSON. It is shown as stored and kept byte for "
         "byte unless you change it."
     )
 
@@ -59,9 +59,7 @@ class NodeJSONFormField(forms.CharField):
         self.stored = value
         self.has_stored = True
         if isinstance(value, encodings.InvalidJSON):
-            error = encodings.json_error(str(value)) or "not JSON"
-            if str(value) == "":
-                error = "an empty string"
+            error = encodings.describe_invalid_json(str(value))
             self.widget.attrs["class"] = "stored-invalid-json"
             self.help_text = " ".join(filter(None, [self.invalid_note.format(error=error), str(self.help_text or "")]))
 

@@ -65,6 +65,7 @@ class Question(NodeModel):
         ordering = ["-last_updated", "id"]
         permissions = [
             ("moderate_question", "Can flag, approve, soft-delete and restore questions"),
+            ("flag_question", "Can flag a question for review (a moderator decides)"),
             ("import_content", "Can bulk import content"),
             ("export_content", "Can bulk export content"),
         ]

@@ -68,6 +68,20 @@ def _latest_flag(column: str) -> models.Subquery:
     return models.Subquery(latest)
 
 
+def review_queue_facets() -> list[tuple[str | None, str | None]]:
+    """The (channel, difficulty) pairs flagged questions hold, in one grouped query.
+
+    The review queue's filters offer these, not every channel of the site:
+    flagged questions sit in a handful of the 96 channels.
+    """
+    return list(
+        Question.objects.filter(status=QuestionStatus.FLAGGED)
+        .order_by("channel", "difficulty")
+        .values_list("channel", "difficulty")
+        .distinct()
+    )
+
+
 def review_queue() -> models.QuerySet[Question]:
     """Flagged questions, each with its latest flag's reason, author and time.
 

@@ -37,9 +37,14 @@ BOOKKEEPING_FIELDS = frozenset({"last_updated", "created_at"})
 # decides. Every path that could write it (the moderation services, an edit
 # or revert through `save_question_changes`, the importer) asks
 # `may_change_status`, so no role reaches moderation through another door.
+# Flagging is the one change that is a request rather than a decision:
+# whoever holds FLAG_PERMISSION (editors) may flag a question for review,
+# with a reason; approving or deleting it stays a moderator's decision.
 
 MODERATE_PERMISSION = "interview.moderate_question"
+FLAG_PERMISSION = "interview.flag_question"
 STATUS_RULE = "only moderators may change the status of a question"
+FLAG_CHANGE = "flag"
 
 
 @dataclass(frozen=True)
@@ -59,11 +64,16 @@ OPERATOR = CommandLineOperator()
 Actor = AbstractBaseUser | AnonymousUser | CommandLineOperator | None
 
 
-def may_change_status(*, actor: Actor) -> bool:
-    """Whether `actor` may flag, approve, soft-delete or restore questions."""
+def may_change_status(*, actor: Actor, change: str | None = None) -> bool:
+    """Whether `actor` may make the status change `change` (a STATUS_CHANGES
+    key), or with None any change of status (an edit, a revert, an import)."""
     if isinstance(actor, CommandLineOperator):
         return True
-    return actor is not None and actor.is_active and actor.has_perm(MODERATE_PERMISSION)
+    if actor is None or not actor.is_active:
+        return False
+    if actor.has_perm(MODERATE_PERMISSION):
+        return True
+    return change == FLAG_CHANGE and actor.has_perm(FLAG_PERMISSION)
 
 
 class EditConflict(Exception):
@@ -403,7 +413,12 @@ def change_status(
     question changed in the database since it was loaded, nothing is written
     and EditConflict is raised.
     """
-    if not may_change_status(actor=actor):
+    if not may_change_status(actor=actor, change=change):
+        if may_change_status(actor=actor, change=FLAG_CHANGE):
+            raise ModerationError(
+                "Only moderators may approve, soft-delete or restore questions; you may flag a question "
+                "for review, with a reason. Nothing was changed."
+            )
         raise ModerationError(
             f"Only moderators may flag, approve, soft-delete or restore questions: {STATUS_RULE}. Nothing was changed."
         )

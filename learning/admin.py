@@ -6,11 +6,14 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 
 from core.admin import admin_change_url, badge, truncate
 from core.facets import facet_filter
@@ -19,15 +22,42 @@ from learning import selectors, services
 from learning.forms import CertificationForm, LearningPathForm
 from learning.models import Certification, LearningPath, UserSession
 
+# The request whose change form is being rendered: a read-only field's
+# method is given only the row, and the question list pages by the address.
+_form_request: ContextVar[HttpRequest | None] = ContextVar("collection_form_request", default=None)
+
+QUESTION_LIST_PAGE_SIZE = 50
+QUESTION_LIST_PAGE = "questions_page"
+QUESTION_LIST_SEARCH = "questions_search"
+QUESTION_LIST_SEARCH_FORM = "oi-question-list-search"
+
 
 class CollectionAdminMixin:
     """Saves through learning.services and shows an ordered question list.
 
     Subclasses use a `learning.forms.CollectionForm`. The id is editable
     only when adding: changing a primary key here would insert a copy.
+    The question list shows QUESTION_LIST_PAGE_SIZE entries a page with a
+    search over ids and texts: a path of 600 questions in one table was a
+    page 32,000 pixels long.
     """
 
     show_full_result_count = False
+    change_form_template = "admin/learning/collection_change_form.html"
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        token = _form_request.set(request)
+        try:
+            response = super().changeform_view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+            return response
+        finally:
+            _form_request.reset(token)
+
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        context["question_list_search_form"] = QUESTION_LIST_SEARCH_FORM
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         readonly = tuple(super().get_readonly_fields(request, obj))
@@ -45,7 +75,17 @@ class CollectionAdminMixin:
             return "—" if question_ids is None else "(stored value is not a list of ids)"
         if not question_ids:
             return "No questions."
-        entries = selectors.ordered_questions(question_ids=question_ids)
+        request = _form_request.get()
+        params = request.GET if request is not None else {}
+        try:
+            wanted_page = int(params.get(QUESTION_LIST_PAGE) or 1)
+        except ValueError:
+            wanted_page = 1
+        search = str(params.get(QUESTION_LIST_SEARCH) or "")[:200]
+        page = selectors.ordered_question_page(
+            question_ids=question_ids, page=wanted_page, per_page=QUESTION_LIST_PAGE_SIZE, search=search
+        )
+        entries = page.entries
         rows = format_html_join(
             "",
             '<tr class="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
@@ -63,15 +103,85 @@ class CollectionAdminMixin:
             ),
         )
         return format_html(
+            '<div class="oi-question-list-tools">{}{}</div>'
             '<table class="oi-ordered-questions"><thead><tr><th>#</th><th>ID</th>'
-            "<th>Question</th><th>Status</th></tr></thead><tbody>{}</tbody></table>",
+            "<th>Question</th><th>Status</th></tr></thead><tbody>{}</tbody></table>{}",
+            _question_list_search(search),
+            _question_list_summary(page, search),
             rows,
+            _question_list_pages(page, search),
         )
+
+
+def _question_list_search(search: str) -> str:
+    # The inputs belong to a GET form outside the change form (forms cannot
+    # nest; see collection_change_form.html), so Enter searches, never saves.
+    return format_html(
+        '<label for="id_questions_search">Find in this list</label> '
+        '<input type="search" id="id_questions_search" name="{}" value="{}" form="{}" '
+        'placeholder="id or words of the question"> '
+        '<button type="submit" class="button" form="{}">Find</button>',
+        QUESTION_LIST_SEARCH,
+        search,
+        QUESTION_LIST_SEARCH_FORM,
+        QUESTION_LIST_SEARCH_FORM,
+    )
+
+
+def _question_list_summary(page: Any, search: str) -> str:
+    if search:
+        return format_html(
+            ' <span class="oi-question-list-summary">{} of {} questions match; page {} of {}</span>',
+            page.matching, page.total, page.page, page.page_count,
+        )
+    return format_html(
+        ' <span class="oi-question-list-summary">{} questions; page {} of {}</span>',
+        page.total, page.page, page.page_count,
+    )
+
+
+def _question_list_pages(page: Any, search: str) -> str:
+    if page.page_count <= 1:
+        return ""
+    def link(number: int, label: str) -> str:
+        query = urlencode({QUESTION_LIST_PAGE: number, **({QUESTION_LIST_SEARCH: search} if search else {})})
+        return format_html('<a href="?{}">{}</a>', query, label)
+    parts = []
+    if page.page > 1:
+        parts.append(link(page.page - 1, "‹ previous"))
+    parts.append(format_html("<span>page {} of {}</span>", page.page, page.page_count))
+    if page.page < page.page_count:
+        parts.append(link(page.page + 1, "next ›"))
+    return format_html('<p class="oi-question-list-pages">{}</p>', format_html_join(" ", "{}", ((p,) for p in parts)))
 
 
 def _question_link(question_id: str) -> str:
     url = admin_change_url("interview", "question", question_id)
     return format_html('<a href="{}">{}</a>', url, question_id) if url else question_id
+
+
+class CertificationChangeList(ChangeList):
+    """Counts the live questions of the page's certifications in one grouped query."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        live = selectors.live_question_counts(certification_ids=[c.pk for c in self.result_list])
+        for certification in self.result_list:
+            certification.live_question_count = live.get(certification.pk, 0)
+
+
+def question_count_with_live(*, stored: int | None, live: int) -> str:
+    """The stored count, and the live one beside it when they differ."""
+    if stored == live:
+        return format_html('<span title="stored and live count agree">{}</span>', live)
+    return format_html(
+        '{} <span class="oi-badge oi-badge--warning" title="stored {}, live {}: recount to store the live value">'
+        "live {}</span>",
+        "—" if stored is None else stored,
+        "nothing" if stored is None else stored,
+        live,
+        live,
+    )
 
 
 @admin.register(Certification)
@@ -84,9 +194,10 @@ class CertificationAdmin(ImportExportAdminMixin, CollectionAdminMixin, admin.Mod
         "difficulty",
         "category",
         "status",
-        "question_count",
+        "question_count_display",
         "last_updated",
     ]
+    actions = ["recount_questions"]
     list_filter = [
         "status",
         "difficulty",
@@ -94,7 +205,7 @@ class CertificationAdmin(ImportExportAdminMixin, CollectionAdminMixin, admin.Mod
         facet_filter("category", "category", ("provider", "category")),
     ]
     search_fields = ["id", "name", "provider", "exam_code", "category"]
-    readonly_fields = ["created_at", "last_updated"]
+    readonly_fields = ["live_question_count", "created_at", "last_updated"]
     fieldsets = [
         (None, {"fields": ["id", "name", "provider", "description", "status"]}),
         (
@@ -109,6 +220,7 @@ class CertificationAdmin(ImportExportAdminMixin, CollectionAdminMixin, admin.Mod
                     "passing_score",
                     "exam_duration",
                     "question_count",
+                    "live_question_count",
                 ]
             },
         ),
@@ -116,6 +228,44 @@ class CertificationAdmin(ImportExportAdminMixin, CollectionAdminMixin, admin.Mod
         ("Display", {"fields": ["icon", "color"], "classes": ["collapse"]}),
         ("Timestamps", {"fields": ["created_at", "last_updated"]}),
     ]
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return CertificationChangeList
+
+    @admin.display(description="questions (stored / live)", ordering="question_count")
+    def question_count_display(self, obj: Certification) -> str:
+        return question_count_with_live(stored=obj.question_count, live=obj.live_question_count)
+
+    @admin.display(description="questions now")
+    def live_question_count(self, obj: Certification | None) -> str:
+        if obj is None or obj.pk is None:
+            return "—"
+        live = selectors.live_question_counts(certification_ids=[obj.pk]).get(obj.pk, 0)
+        note = "" if live == obj.question_count else " (differs from the stored count; recount it from the list)"
+        return f"{live} questions (not deleted) have the channel {obj.pk}{note}"
+
+    @admin.action(permissions=["change"], description="Recount questions: store the live count")
+    def recount_questions(self, request: HttpRequest, queryset: Any) -> None:
+        changed = services.recount_certification_questions(
+            certification_ids=list(queryset.values_list("pk", flat=True))
+        )
+        by_id = {c.pk: c for c in queryset.filter(pk__in=[r.certification_id for r in changed])}
+        for recount in changed:
+            self.log_change(
+                request,
+                by_id[recount.certification_id],
+                f"Recounted questions: {recount.stored} → {recount.live}",
+            )
+        if not changed:
+            self.message_user(request, "Every selected certification already stores its live count.", messages.INFO)
+            return
+        self.message_user(
+            request,
+            "Recounted: "
+            + ", ".join(f"{r.certification_id} {r.stored} → {r.live}" for r in changed[:20])
+            + ("…" if len(changed) > 20 else ""),
+            messages.SUCCESS,
+        )
 
 
 @admin.register(LearningPath)

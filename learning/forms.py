@@ -59,8 +59,8 @@ class StoredJSONField(forms.Field):
         self.stored = value
         if self.stored_is_uneditable:
             note = (
-                "The stored value is not valid JSON; it is shown as stored and kept "
-                "unless you replace it."
+                f"The stored value is {encodings.describe_invalid_json(str(value))}, so it is not "
+                "valid JSON; it is shown as stored and kept unless you replace it."
                 if isinstance(value, encodings.InvalidJSON)
                 else "The stored value does not have the expected shape; it is shown as "
                 "stored JSON and kept unless you replace it."

@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 
 from django.db import models, transaction
 
+from core import encodings
 from core.databases import CONTENT_DB
 from core.models import NodeModel
-from learning.selectors import existing_ids
+from learning.models import Certification
+from learning.selectors import existing_ids, live_question_counts
 
 # Columns maintained by the system; a change to them alone is not an edit.
 BOOKKEEPING_FIELDS = frozenset({"last_updated", "created_at"})
@@ -95,4 +97,36 @@ def save_collection(*, instance: NodeModel, adding: bool) -> list[str]:
     instance._loaded_values = {
         f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields
     }
+    return changed
+
+
+@dataclass(frozen=True)
+class Recount:
+    certification_id: str
+    stored: int | None
+    live: int
+
+
+def recount_certification_questions(*, certification_ids: list[str]) -> list[Recount]:
+    """Write each certification's live question count into `question_count`.
+
+    One grouped count, then one UPDATE per certification whose stored value
+    differs (with `last_updated`), all in one transaction: either every
+    stale count is corrected or none is. Returns what changed.
+    """
+    live = live_question_counts(certification_ids=certification_ids)
+    with transaction.atomic(using=CONTENT_DB):
+        stored = dict(
+            Certification.objects.filter(pk__in=list(live)).values_list("pk", "question_count")
+        )
+        changed = [
+            Recount(certification_id=pk, stored=stored[pk], live=live[pk])
+            for pk in sorted(stored)
+            if stored[pk] != live[pk]
+        ]
+        now = encodings.node_now()
+        for recount in changed:
+            Certification.objects.filter(pk=recount.certification_id).update(
+                question_count=recount.live, last_updated=now
+            )
     return changed

@@ -132,7 +132,8 @@ def test_the_services_refuse_a_status_change_by_anyone_who_may_not_moderate(make
     with pytest.raises(services.ModerationError) as refused:
         services.change_status(questions=[question], change="delete", source_name="edna", actor=editor)
     assert str(refused.value) == (
-        f"Only moderators may flag, approve, soft-delete or restore questions: {STATUS_RULE}. Nothing was changed."
+        "Only moderators may approve, soft-delete or restore questions; you may flag a question "
+        "for review, with a reason. Nothing was changed."
     )
 
     question.status = "deleted"

@@ -134,7 +134,8 @@ ACCESS: list[Access] = [
     ),
     Access(
         "flag a question",
-        MODERATION,
+        # A request for review, not a decision: editors may ask, moderators decide.
+        CONTENT_EDITORS,
         url("admin:interview_question_moderate", "q-2"),
         method="POST",
         data=lambda env: {"action": "flag", "reason": "wrong answer"},

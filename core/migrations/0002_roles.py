@@ -4,7 +4,24 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.contenttypes.management import create_contenttypes
 from django.db import migrations
 
-from core.roles import ROLES, sync_role_groups
+from core.roles import sync_role_groups
+
+_CONTENT = ("interview.question", "learning.certification", "learning.learningpath", "interview.voicesession",
+            "interview.channelmapping", "interview.questionrelationship")
+_EDITORS = (
+    *(f"{m.split('.')[0]}.{a}_{m.split('.')[1]}" for m in _CONTENT for a in ("view", "add", "change")),
+    "interview.view_questionhistory", "bots.view_workitem", "bots.view_botrun", "bots.view_ledgerentry",
+)
+# The roles as this migration created them. Later migrations change them
+# (0004 lets editors flag); a permission added later does not exist yet here.
+ROLES = {
+    "Editors": _EDITORS,
+    "Moderators": (*_EDITORS, "interview.moderate_question", "bots.change_workitem", "bots.moderate_workitem"),
+    "Importers": (
+        "interview.import_content", "interview.export_content",
+        *(f"{m.split('.')[0]}.view_{m.split('.')[1]}" for m in _CONTENT),
+    ),
+}
 
 
 def create_role_groups(apps, schema_editor):

@@ -39,7 +39,7 @@ def questions() -> dict[str, object]:
 def result_ids(page) -> list[str]:
     """The ids in the changelist, once the page has loaded."""
     page.locator("#changelist .paginator").wait_for()
-    return [text.strip() for text in page.locator("#result_list tbody th.field-id").all_inner_texts()]
+    return [text.strip() for text in page.locator("#result_list tbody th.field-question_id").all_inner_texts()]
 
 
 def test_editor_finds_edits_previews_and_saves_a_question(page, questions) -> None:

@@ -41,14 +41,16 @@ def test_an_editor_sees_no_import_or_moderation_controls(page) -> None:
     expect(tools.get_by_role("link", name="Import")).to_have_count(0)
     expect(tools.get_by_role("link", name=re.compile("^Export"))).to_have_count(0)
     action_labels = " ".join(page.locator("select[name=action] option").all_inner_texts())
-    assert not re.search(r"flag|approve|soft-delete|restore", action_labels, re.IGNORECASE), action_labels
+    # Flagging asks for a review; deciding is a moderator's.
+    assert not re.search(r"approve|soft-delete|restore", action_labels, re.IGNORECASE), action_labels
 
-    # The question: editable, but no moderation panel and no delete for good.
+    # The question: editable, flaggable for review, nothing a moderator decides, no delete for good.
     page.locator("#result_list").get_by_role("link", name="q-401", exact=True).click()
     expect(page.locator("#id_question")).to_be_editable()
     expect(page.get_by_role("button", name="Save and continue editing")).to_be_visible()
-    expect(page.locator(".moderation-panel")).to_have_count(0)
-    expect(page.get_by_role("button", name="Flag for review")).to_have_count(0)
+    expect(page.get_by_role("button", name="Flag for review")).to_have_count(1)
+    for decision in ("Approve (unflag)", "Soft-delete", "Restore"):
+        expect(page.get_by_role("button", name=decision)).to_have_count(0)
     expect(page.get_by_role("link", name=re.compile("Delete for good"))).to_have_count(0)
 
     # Forcing them is refused, not merely hidden, and changes nothing.
@@ -61,7 +63,7 @@ def test_an_editor_sees_no_import_or_moderation_controls(page) -> None:
         assert page.request.get(import_url).status == 403
     refused = page.request.post(
         "/admin/interview/question/q-401/moderate/",
-        form={"action": "flag", "reason": "forced by an editor"},
+        form={"action": "delete", "reason": "forced by an editor"},
         headers=csrf_headers(page),
         max_redirects=0,
     )

@@ -44,6 +44,8 @@ def test_each_main_screen_loads_cleanly_and_is_photographed(page, tmp_path: Path
     target = screenshots_dir(tmp_path)
     target.mkdir(parents=True, exist_ok=True)
 
+    # A laptop's screen: what the README shows is what an editor sees.
+    page.set_viewport_size({"width": 1280, "height": 800})
     page.goto("/admin/login/")
     page.screenshot(path=str(target / "01-login.png"))
     log_in(page, username="admin")
