@@ -21,6 +21,8 @@ class IndexedQuestion(models.Model):
     # fingerprint sums per bucket, then rows only in the buckets that differ.
     bucket = models.IntegerField(db_index=True)
     fingerprint = models.BigIntegerField()
+    # Read with the ranked ids (the deleted-only hint) without loading documents.
+    status = models.TextField(null=True)
 
     class Meta:
         db_table = "search_indexed_question"

@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from core.databases import ADMIN_DB
-from search.index import CJK_CHARACTERS, FTS_TABLE, MARK_END, MARK_START, spread_cjk
+from search.index import CJK_CHARACTERS, ENTRY_TABLE, FTS_TABLE, MARK_END, MARK_START, spread_cjk
 from search.query import ParsedQuery, parse_query, plain_words
 
 # The question text weighs most, then the id, tags, the answer, companies
@@ -71,9 +71,13 @@ def ranked_matches(*, text: str, limit: int = CANDIDATE_LIMIT) -> RankedMatches:
         if not attempt.match:
             return RankedMatches(query=attempt)
         try:
+            # Ids and statuses come from the bookkeeping table: reading them
+            # from the FTS table would load every match's stored texts.
             rows = _run(
-                f"SELECT rowid, qid, status FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
-                f"ORDER BY {BM25}, length(qid), qid LIMIT %s",
+                f"SELECT ranked.rowid, entry.question_id, entry.status FROM ("
+                f"SELECT rowid, {BM25} AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+                f"ORDER BY score LIMIT %s) AS ranked JOIN {ENTRY_TABLE} AS entry ON entry.id = ranked.rowid "
+                "ORDER BY ranked.score, length(entry.question_id), entry.question_id",
                 [attempt.match, limit + 1],
             )
         except DatabaseError:
@@ -154,8 +158,11 @@ def similar_questions(*, text: str, exclude_id: str | None = None, limit: int = 
         return []
     match = "question : (" + " OR ".join('"' + spread_cjk(w).replace('"', '""') + '"' for w in words) + ")"
     rows = _run(
-        f"SELECT qid, question, channel, status FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
-        f"AND qid IS NOT %s ORDER BY {BM25}, length(qid), qid LIMIT %s",
-        [match, exclude_id, limit],
+        f"SELECT document.qid, document.question, document.channel, document.status FROM ("
+        f"SELECT rowid, {BM25} AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+        f"AND rowid NOT IN (SELECT id FROM {ENTRY_TABLE} WHERE question_id = %s) ORDER BY score LIMIT %s"
+        f") AS best JOIN {FTS_TABLE} AS document ON document.rowid = best.rowid "
+        "ORDER BY best.score, length(document.qid), document.qid",
+        [match, exclude_id or "", limit],
     )
     return [SimilarQuestion(qid, _unspread(question or ""), channel, status) for qid, question, channel, status in rows]

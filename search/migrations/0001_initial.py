@@ -22,6 +22,7 @@ class Migration(migrations.Migration):
                 ("question_id", models.TextField(unique=True)),
                 ("bucket", models.IntegerField(db_index=True)),
                 ("fingerprint", models.BigIntegerField()),
+                ("status", models.TextField(null=True)),
             ],
             options={"db_table": "search_indexed_question"},
         ),
