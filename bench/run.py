@@ -13,7 +13,11 @@
 3. Dump and restore (bench/dump_restore_bench.py) of ~30,000 questions on sqld.
 4. Markdown rendering (bench/markdown_bench.py): the renderer before against
    today's, on pathological and real explanations (no database).
-5. Load (bench/load_bench.py): 8 signed-in clients mixing list, search,
+5. Search (bench/search_bench.py): the questions list's full-text search
+   beside the plain LIKE search, duplicate suggestions and the freshness
+   check, at 305,650 questions on SQLite and 30,565 on sqld (with the
+   index rebuild time from sqld).
+6. Load (bench/load_bench.py): 8 signed-in clients mixing list, search,
    change-page reads and saves against gunicorn as `make serve` runs it,
    for 60 s on SQLite and 60 s on sqld: errors and p50/p95 per kind.
 
@@ -93,6 +97,24 @@ def admin_screens(workdir: Path, *, copies: int, views: int) -> None:
                     run([PYTHON, "bench/admin_screens.py", "--views", str(views)], env=env)
 
 
+def search(workdir: Path, *, questions: int, sqld_questions: int, views: int) -> None:
+    database = workdir / "search-bench.sqlite3"
+    print(f"\n## Search on SQLite (local file), {questions:,} questions\n", flush=True)
+    run([PYTHON, "bench/search_bench.py", "--db", str(database), "--questions", str(questions),
+         "--views", str(views)], env=bench_env())
+    database.unlink(missing_ok=True)
+    print(f"\n## Search on a real libSQL server (sqld on loopback), {sqld_questions:,} questions\n", flush=True)
+    small = workdir / "search-bench-sqld.sqlite3"
+    run([PYTHON, "bench/search_bench.py", "--db", str(small), "--questions", str(sqld_questions), "--build-only"],
+        env=bench_env())
+    dump = workdir / "search-bench.sql.gz"
+    run([PYTHON, "manage.py", "db_dump", "-o", str(dump)], env=bench_env(TURSO_DATABASE_URL=f"file:{small}"))
+    with start_sqld(workdir, jwt_auth=True) as server:
+        remote = bench_env(TURSO_DATABASE_URL=server.url, TURSO_AUTH_TOKEN=server.rw_token or "")
+        run([PYTHON, "manage.py", "db_restore", str(dump)], env=remote)
+        run([PYTHON, "bench/search_bench.py", "--views", str(views)], env=remote)
+
+
 @contextlib.contextmanager
 def latency(server: Any, rtt_ms: int) -> Iterator[str]:
     """`server`'s URL, through the shared latency proxy when `rtt_ms` > 0."""
@@ -138,6 +160,8 @@ def main() -> None:
         run([PYTHON, "bench/dump_restore_bench.py", "--questions", str(rows)], env=bench_env())
         print("\n## Markdown rendering\n", flush=True)
         run([PYTHON, "bench/markdown_bench.py", "--explanations", str(500 if args.quick else 2000)], env=bench_env())
+        search(workdir, questions=3000 if args.quick else 305_650, sqld_questions=3000 if args.quick else 30_565,
+               views=3 if args.quick else 9)
         print("\n## Load: 8 clients against gunicorn (2 workers x 4 threads)\n", flush=True)
         run([PYTHON, "bench/load_bench.py", *(["--quick"] if args.quick else [])], env=bench_env())
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "interview",
     "learning",
     "bots",
+    "search",
 ]
 
 MIDDLEWARE = [
@@ -266,6 +267,16 @@ OI_MAX_UPLOAD_REQUEST_BYTES = IMPORT_MAX_UPLOAD_BYTES + 1024 * 1024
 # (the page waits 400 ms after the last keystroke): at most this many
 # previews per user per minute, then 429 with a sentence (core/ratelimit.py).
 OI_PREVIEW_RATE_LIMIT_PER_MINUTE = env_int("OI_PREVIEW_RATE_LIMIT_PER_MINUTE", 60)
+
+# The question search index (search/) compares itself with the content every
+# OI_SEARCH_SYNC_SECONDS in a background thread of each serving process (one
+# process of several does the work each time), so that rows other programs
+# write become searchable within a minute. A search page checks on its own
+# when its process has not seen a check for twice that long.
+# Each check makes the content server read every row once (about 1 s of
+# CPU at 30,000 questions on an embedded SQLite), so not more often than needed.
+OI_SEARCH_SYNC_SECONDS = max(1, env_int("OI_SEARCH_SYNC_SECONDS", 40))
+OI_SEARCH_BACKGROUND_SYNC = env_flag("OI_SEARCH_BACKGROUND_SYNC", default=True)
 
 # Sign-in throttling (django-axes): each failure for one username or from one
 # address is answered a little later (OI_LOGIN_FAILURE_DELAY_SECONDS more each

@@ -8,6 +8,7 @@ round trip to Turso).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -51,6 +52,8 @@ from interview.models import (
     QuestionStatus,
 )
 from interview.preview import render_markdown
+from search import changelist as search_changelist
+from search import views as search_views
 
 MODERATE_PERMISSION = services.MODERATE_PERMISSION
 FLAG_PERMISSION = services.FLAG_PERMISSION
@@ -83,6 +86,10 @@ class NarrowChangeList(ChangeList):
     def get_results(self, request: HttpRequest) -> None:
         self.queryset = self.queryset.only(*self.model_admin.changelist_columns)
         super().get_results(request)
+
+
+class QuestionChangeList(search_changelist.RankedSearchChangeList, NarrowChangeList):
+    """The questions list: narrow rows, and ranked full-text search (search/)."""
 
 
 class QuestionDisplayMixin:
@@ -162,7 +169,12 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
     ]
     list_display_links = ["question_id", "question_short"]
     search_fields = ["=id", "question", "answer", "tags", "companies"]
-    search_help_text = "Searches id (exact), question, answer, tags and companies."
+    search_help_text = (
+        'Words (all must match), "a phrase", -excluded, prefix*, or an id or its start (q-100); '
+        "searches question, answer, explanation, tags, companies and id, most relevant first."
+    )
+    # The list parameters that show deleted questions (a search finding only those says so).
+    deleted_filter = {StatusFilter.parameter_name: QuestionStatus.DELETED}
     list_filter = [
         StatusFilter,
         ChannelFilter,
@@ -181,7 +193,7 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
     actions = ["flag_selected", "approve_selected", "soft_delete_selected", "restore_selected"]
     change_form_template = "admin/interview/question/change_form.html"
     fieldsets = [
-        ("Question", {"fields": ["id", "question", "channel", "sub_channel", "difficulty", "status_display", "loaded_last_updated"]}),
+        ("Question", {"fields": ["id", "question", "similar_questions", "channel", "sub_channel", "difficulty", "status_display", "loaded_last_updated"]}),
         ("Answer", {"fields": ["answer", "tldr", "eli5"]}),
         (
             "Explanation",
@@ -199,7 +211,37 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
     class Media:
         css = {"all": ["interview/question_admin.css"]}
 
-    preview_media = forms.Media(js=["interview/vendor/mermaid/mermaid.min.js", "interview/question_preview.js"])
+    preview_media = forms.Media(
+        js=["interview/vendor/mermaid/mermaid.min.js", "interview/question_preview.js", "search/similar_questions.js"]
+    )
+
+    # -- search ----------------------------------------------------------------
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return QuestionChangeList
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> tuple[Any, bool]:
+        if not search_term.strip():
+            return queryset, False
+        found = search_changelist.search_questions(request=request, queryset=queryset, search_term=search_term)
+        if found is None:  # the index cannot be read: the plain search still works
+            return super().get_search_results(request, queryset, search_term)
+        return found, False
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        columns = list(super().get_list_display(request))
+        if request.GET.get("q", "").strip():
+            after = columns.index("question_short") + 1 if "question_short" in columns else len(columns)
+            columns.insert(after, "search_match")
+        return columns
+
+    @admin.display(description="where it matched")
+    def search_match(self, obj: Question) -> str:
+        return getattr(obj, "search_snippet", "")
+
+    @admin.display(description="possibly the same question")
+    def similar_questions(self, obj: Question | None) -> str:
+        return search_views.similar_questions_placeholder(question=obj)
 
     # -- permissions -----------------------------------------------------------
 
@@ -214,7 +256,7 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
     # -- form ----------------------------------------------------------------
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        fields = ["status_display", "explanation_preview", "diagram_preview", "created_at", "last_updated"]
+        fields = ["similar_questions", "status_display", "explanation_preview", "diagram_preview", "created_at", "last_updated"]
         if obj is not None:
             fields.insert(0, "id")
         return fields
@@ -308,6 +350,7 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
         view = self.admin_site.admin_view
         custom = [
             path("preview/", view(self.preview_view), name="interview_question_preview"),
+            path("similar/", view(partial(search_views.similar_questions, model_admin=self)), name="interview_question_similar"),
             path("<path:object_id>/moderate/", view(self.moderate_view), name="interview_question_moderate"),
             path(
                 "<path:object_id>/history/<int:entry_id>/",

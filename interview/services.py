@@ -27,6 +27,7 @@ from interview.models import (
     QuestionRelationship,
     QuestionStatus,
 )
+from interview.signals import announce_questions_written
 
 # Columns maintained by the system; a change to them alone is not an edit.
 BOOKKEEPING_FIELDS = frozenset({"last_updated", "created_at"})
@@ -281,6 +282,7 @@ def save_question_changes(
             metadata=metadata,
         )
         history.save()
+        announce_questions_written([question.pk])
     _mark_saved(question)
     return SaveResult(question=question, history=history)
 
@@ -309,6 +311,7 @@ def create_question(
             reason=reason,
         )
         history.save()
+        announce_questions_written([question.pk])
     _mark_saved(question)
     return SaveResult(question=question, history=history)
 
@@ -468,6 +471,7 @@ def change_status(
             if updated != len(ids):
                 raise EditConflict(question_id=", ".join(ids), current=None)
         QuestionHistory.objects.bulk_create(entries)
+        announce_questions_written(q.pk for q in to_change)
     for q in to_change:
         q.status = spec.target_status
         q.last_updated = now
@@ -618,4 +622,5 @@ def hard_delete_question(*, question: Question, source_name: str, reason: str | 
                 models.Q(source_question_id=question.pk) | models.Q(target_question_id=question.pk)
             ).delete()
         Question.objects.filter(pk=question.pk).delete()
+        announce_questions_written([question.pk])
     return entry

@@ -57,7 +57,7 @@ def test_deleted_questions_are_out_of_the_default_list_but_one_filter_away(edito
 @pytest.mark.parametrize(
     ("term", "expected"),
     [
-        ("q-2", ["q-2"]),  # id, exact
+        ("q-2", ["q-2", "q-20"]),  # an id finds itself and the ids it starts
         ("monad", ["q-1"]),  # question text
         ("lexical", ["q-3"]),  # answer
         ("kubernetes", ["q-2"]),  # tags

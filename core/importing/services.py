@@ -43,6 +43,7 @@ from core.importing.report import FieldChange, ImportReport, ModelReport, Proble
 from core.importing.specs import IMPORT_ORDER, SPECS, ModelSpec, spec_for_model, spec_named
 from interview import services as question_services
 from interview.models import HistoryEventSource, HistoryEventType, Question, QuestionHistory
+from interview.signals import announce_questions_written
 
 # Ids per `id IN (...)` query that asks only which exist (at most the
 # engine's parameter limit): on a libSQL server each query is a round trip.
@@ -879,6 +880,8 @@ def _write_plan(plan: _Plan, *, user_label: str, progress: Progress | None, now:
         done += len(chunk)
         if progress:
             progress(f"writing {spec.name}", done, total)
+    if spec.model is Question:
+        announce_questions_written(item.pk for item in [*plan.creates, *plan.updates])
 
 
 @dataclass(frozen=True, slots=True)

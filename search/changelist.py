@@ -1,0 +1,143 @@
+"""The question list's search: the index ranks, the content database filters.
+
+The index (admin database) and the questions (content database) cannot be
+joined in SQL, so a search page works in three steps:
+
+1. the index returns the ids of the best matches, best first, at most
+   `selectors.CANDIDATE_LIMIT` (admin query);
+2. the list's own queryset, with every filter of the page applied, is
+   narrowed to those ids (`id IN json_each(?)`: one parameter however many
+   ids) and only the ids that pass come back (content query 1), already in
+   the order of a sort column if one was clicked, else put in relevance
+   order here; their number is the result count, and the page is a slice;
+3. the page's rows are read by id (content query 2), and their snippets
+   (admin query).
+
+So every filter works with search unchanged, the count is exact, and a
+page costs the same two content round trips as the list without search.
+The bound: a search matching more than CANDIDATE_LIMIT questions lists the
+most relevant CANDIDATE_LIMIT of them (filters apply within those) and says
+so; at that size a search is not finding a question yet.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
+from django.core.paginator import InvalidPage, Paginator
+from django.db import DatabaseError
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from interview.filters import StatusFilter
+from search import freshness, selectors
+
+REQUEST_ATTRIBUTE = "_ranked_question_search"
+
+
+def search_questions(*, request: HttpRequest, queryset: QuerySet, search_term: str) -> QuerySet | None:
+    """The queryset narrowed to the index's best matches for `search_term`.
+
+    None when the index cannot be read (the caller falls back to its plain
+    search). A term with nothing to search for (only punctuation) leaves
+    the list as it is.
+    """
+    try:
+        freshness.ensure_fresh()
+        matches = selectors.ranked_matches(text=search_term)
+    except DatabaseError:
+        return None
+    if not matches.query.match:
+        return queryset
+    setattr(request, REQUEST_ATTRIBUTE, matches)
+    if not matches.ids:
+        return queryset.none()
+    return queryset.filter(pk__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(matches.ids)]))
+
+
+class RankedSearchChangeList(ChangeList):
+    """ChangeList results for a search: relevance order, snippets, hints.
+
+    The model admin may name `changelist_columns` (the only columns a page
+    reads) and `deleted_filter` (the list parameters that show deleted
+    questions).
+    """
+
+    def get_results(self, request: HttpRequest) -> None:
+        matches: selectors.RankedMatches | None = getattr(request, REQUEST_ATTRIBUTE, None)
+        if matches is None:
+            super().get_results(request)
+            return
+        ordered_by_column = ORDER_VAR in self.params
+        ids = self.queryset.values_list("pk", flat=True)
+        passing = list(ids if ordered_by_column else ids.order_by())
+        if not ordered_by_column:
+            position = matches.position()
+            passing.sort(key=position.__getitem__)
+        paginator = Paginator(passing, self.list_per_page)
+        self.result_count = len(passing)
+        self.show_full_result_count = False
+        self.show_admin_actions = True
+        self.full_result_count = None
+        self.can_show_all = self.result_count <= self.list_max_show_all
+        self.multi_page = self.result_count > self.list_per_page
+        if (self.show_all and self.can_show_all) or not self.multi_page:
+            page_ids = passing
+        else:
+            try:
+                page_ids = list(paginator.page(self.page_num).object_list)
+            except InvalidPage:
+                raise IncorrectLookupParameters from None
+        self.paginator = paginator
+        self.result_list = self._page_rows(request, page_ids)
+        found = selectors.snippets(matches=matches, question_ids=page_ids) if page_ids else {}
+        for row in self.result_list:
+            row.search_snippet = found.get(row.pk, "")
+        self._tell(request, matches)
+
+    def _page_rows(self, request: HttpRequest, page_ids: list[Any]) -> list[Any]:
+        if not page_ids:
+            return []
+        rows = self.model_admin.get_queryset(request).filter(pk__in=page_ids)
+        columns = getattr(self.model_admin, "changelist_columns", None)
+        if columns:
+            rows = rows.only(*columns)
+        by_id = {row.pk: row for row in rows.order_by()}
+        return [by_id[pk] for pk in page_ids if pk in by_id]
+
+    def _tell(self, request: HttpRequest, matches: selectors.RankedMatches) -> None:
+        model_admin = self.model_admin
+        if matches.query.plain_fallback:
+            model_admin.message_user(
+                request,
+                f"Searched for the words of “{matches.query.text}” (quotes and operators as typed could not be read).",
+                messages.INFO,
+            )
+        if matches.truncated:
+            model_admin.message_user(
+                request,
+                f"More than {selectors.CANDIDATE_LIMIT:,} questions match; the {selectors.CANDIDATE_LIMIT:,} most "
+                "relevant are listed, filters apply within them. Add a word to narrow the search.",
+                messages.WARNING,
+            )
+        deleted_filter = getattr(model_admin, "deleted_filter", None)
+        if self.result_count or not deleted_filter:
+            return
+        for name, value in deleted_filter.items():
+            if self.params.get(name) in (value, StatusFilter.ALL):
+                return  # deleted questions are already in the list
+        deleted = sum(1 for status in matches.statuses.values() if status == "deleted")
+        if not deleted:
+            return
+        link = self.get_query_string(deleted_filter, [PAGE_VAR])
+        if deleted == len(matches.statuses):
+            text = "Only deleted questions match this search ({}): <a href=\"{}\">show the deleted questions</a>."
+        else:
+            text = "{} deleted question(s) match this search too: <a href=\"{}\">show the deleted questions</a>."
+        model_admin.message_user(request, format_html(text, deleted, link), messages.WARNING)

@@ -1,0 +1,168 @@
+"""Reads of the search index: ranked matches, snippets, similar questions.
+
+Every function here is one query on the admin database.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from django.db import DatabaseError, connections
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from core.databases import ADMIN_DB
+from search.index import CJK_CHARACTERS, ENTRY_TABLE, FTS_TABLE, MARK_END, MARK_START, spread_cjk
+from search.query import ParsedQuery, parse_query, plain_words
+
+# The question text weighs most, then the id, tags, the answer, companies
+# and the explanation (bm25 weights, in FTS_COLUMNS order).
+BM25 = f"bm25({FTS_TABLE}, 10.0, 4.0, 1.0, 6.0, 3.0, 20.0)"
+# At most this many matches are ranked and handed to the list, which applies
+# its filters within them; see `RankedMatches.truncated`.
+CANDIDATE_LIMIT = 5000
+SNIPPET_TOKENS = 16
+SIMILAR_LIMIT = 5
+SIMILAR_MAX_WORDS = 12
+SIMILAR_MAX_CHARACTERS = 2000
+
+# Words that say nothing about what a question is about.
+STOPWORDS = frozenset(
+    """
+    a about above after again all also an and any are as at be because been before being between both but by
+    can could describe did difference differences do does doing down during each example explain few for from
+    give have has having how i if in into is it its just know like may me more most my no nor not of off on
+    once only or other our out over own same should so some such tell than that the their them then there these
+    they this those through to too under until up use used using very was way we were what when where which
+    while who whom why will with work works would you your
+    """.split()
+)
+
+
+@dataclass
+class RankedMatches:
+    query: ParsedQuery
+    ids: list[str] = field(default_factory=list)  # best first
+    rowids: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, str | None] = field(default_factory=dict)
+    # More than CANDIDATE_LIMIT questions matched: only the best are listed.
+    truncated: bool = False
+
+    def position(self) -> dict[str, int]:
+        return {qid: index for index, qid in enumerate(self.ids)}
+
+
+def _run(sql: str, params: list) -> list[tuple]:
+    with connections[ADMIN_DB].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def ranked_matches(*, text: str, limit: int = CANDIDATE_LIMIT) -> RankedMatches:
+    """The questions matching `text`, most relevant first (bm25, then shorter id).
+
+    Raises DatabaseError only if the index cannot be read at all; a query
+    FTS5 refuses is retried as plain words.
+    """
+    query = parse_query(text)
+    for attempt in (query, plain_words(text)):
+        if not attempt.match:
+            return RankedMatches(query=attempt)
+        try:
+            # Ids and statuses come from the bookkeeping table: reading them
+            # from the FTS table would load every match's stored texts.
+            rows = _run(
+                f"SELECT ranked.rowid, entry.question_id, entry.status FROM ("
+                f"SELECT rowid, {BM25} AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+                f"ORDER BY score LIMIT %s) AS ranked JOIN {ENTRY_TABLE} AS entry ON entry.id = ranked.rowid "
+                "ORDER BY ranked.score, length(entry.question_id), entry.question_id",
+                [attempt.match, limit + 1],
+            )
+        except DatabaseError:
+            if attempt is not query:
+                raise
+            continue
+        matches = RankedMatches(query=attempt, truncated=len(rows) > limit)
+        for rowid, qid, status in rows[:limit]:
+            matches.ids.append(qid)
+            matches.rowids[qid] = rowid
+            matches.statuses[qid] = status
+        return matches
+    raise AssertionError("unreachable")
+
+
+_CJK_GAP = re.compile(
+    f"(?:(?<=[{CJK_CHARACTERS}])|(?<=[{CJK_CHARACTERS}][{MARK_START}{MARK_END}])) (?=[{MARK_START}{MARK_END}]?[{CJK_CHARACTERS}])"
+)
+_CJK_PAD = re.compile(f" ?([{CJK_CHARACTERS}]) ?")
+
+
+def _unspread(text: str) -> str:
+    """Undo the spaces indexing put around CJK characters."""
+    return _CJK_PAD.sub(r"\1", _CJK_GAP.sub("", text)) if re.search(f"[{CJK_CHARACTERS}]", text) else text
+
+
+def render_snippet(marked: str) -> SafeString:
+    """FTS5's snippet text (matches between control characters) as escaped HTML with <mark>."""
+    parts = re.split(f"[{MARK_START}{MARK_END}]", _unspread(marked))
+    # Even parts are outside a match, odd parts inside.
+    return format_html_join(
+        "", "{}", ((format_html("<mark>{}</mark>", part) if i % 2 else part,) for i, part in enumerate(parts))
+    )
+
+
+def snippets(*, matches: RankedMatches, question_ids: list[str]) -> dict[str, SafeString]:
+    """A highlighted excerpt of where each of these questions matched."""
+    rowids = [matches.rowids[qid] for qid in question_ids if qid in matches.rowids]
+    if not rowids or not matches.query.has_text_terms:
+        return {}
+    rows = _run(
+        f"SELECT qid, snippet({FTS_TABLE}, -1, %s, %s, '…', {SNIPPET_TOKENS}) FROM {FTS_TABLE} "
+        f"WHERE {FTS_TABLE} MATCH %s AND rowid IN (SELECT value FROM json_each(%s))",
+        [MARK_START, MARK_END, matches.query.match, json.dumps(rowids)],
+    )
+    return {qid: render_snippet(text) for qid, text in rows if text}
+
+
+def similar_words(text: str) -> list[str]:
+    """The words of `text` worth matching: no stopwords, no short words, longest first."""
+    text = text[:SIMILAR_MAX_CHARACTERS].lower()
+    words = [w for w in re.findall(r"[^\W_]+", spread_cjk(text)) if w not in STOPWORDS]
+    cjk = re.compile(f"[{CJK_CHARACTERS}]")
+    # Single CJK characters pair up with the next one: two characters are a word.
+    chosen: list[str] = []
+    for index, word in enumerate(words):
+        if cjk.fullmatch(word):
+            if index + 1 < len(words) and cjk.fullmatch(words[index + 1]):
+                chosen.append(word + words[index + 1])
+        elif len(word) >= 3 and not word.isdigit():
+            chosen.append(word)
+    unique = list(dict.fromkeys(chosen))
+    return sorted(unique, key=len, reverse=True)[:SIMILAR_MAX_WORDS]
+
+
+@dataclass(frozen=True)
+class SimilarQuestion:
+    question_id: str
+    question: str
+    channel: str | None
+    status: str | None
+
+
+def similar_questions(*, text: str, exclude_id: str | None = None, limit: int = SIMILAR_LIMIT) -> list[SimilarQuestion]:
+    """The questions whose text shares the most significant words with `text` (bm25)."""
+    words = similar_words(text)
+    if not words:
+        return []
+    match = "question : (" + " OR ".join('"' + spread_cjk(w).replace('"', '""') + '"' for w in words) + ")"
+    rows = _run(
+        f"SELECT document.qid, document.question, document.channel, document.status FROM ("
+        f"SELECT rowid, {BM25} AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+        f"AND rowid NOT IN (SELECT id FROM {ENTRY_TABLE} WHERE question_id = %s) ORDER BY score LIMIT %s"
+        f") AS best JOIN {FTS_TABLE} AS document ON document.rowid = best.rowid "
+        "ORDER BY best.score, length(document.qid), document.qid",
+        [match, exclude_id or "", limit],
+    )
+    return [SimilarQuestion(qid, _unspread(question or ""), channel, status) for qid, question, channel, status in rows]
