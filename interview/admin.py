@@ -351,6 +351,11 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
         custom = [
             path("preview/", view(self.preview_view), name="interview_question_preview"),
             path("similar/", view(partial(search_views.similar_questions, model_admin=self)), name="interview_question_similar"),
+            path(
+                "<path:object_id>/relate/",
+                view(partial(search_views.relate_questions, model_admin=self)),
+                name="interview_question_relate",
+            ),
             path("<path:object_id>/moderate/", view(self.moderate_view), name="interview_question_moderate"),
             path(
                 "<path:object_id>/history/<int:entry_id>/",

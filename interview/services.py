@@ -26,6 +26,7 @@ from interview.models import (
     QuestionHistory,
     QuestionRelationship,
     QuestionStatus,
+    RelationshipType,
 )
 from interview.signals import announce_questions_written
 
@@ -582,6 +583,62 @@ def revert_question(
         actor=actor,
     )
     return RevertResult(question=saved.question, history=saved.history, status_kept=status_kept)
+
+
+@dataclass
+class RelationshipResult:
+    relationship: QuestionRelationship
+    created: bool
+
+
+def record_relationship(
+    *,
+    source: Question,
+    target_id: str,
+    relationship_type: str,
+    source_name: str,
+    actor: Actor,
+) -> RelationshipResult:
+    """Record in the app's `question_relationships` that `source` relates to
+    `target_id`, with a history row on `source`. Only moderators decide how
+    questions relate (it changes what readers are led to next); recording
+    the same relationship twice writes nothing the second time."""
+    if not may_change_status(actor=actor):
+        raise ModerationError("Only moderators may record how questions relate. Nothing was changed.")
+    if relationship_type not in RelationshipType.values:
+        raise ModerationError(
+            f"{relationship_type!r} is not a relationship type; use one of "
+            f"{', '.join(RelationshipType.values)}. Nothing was changed."
+        )
+    target_id = (target_id or "").strip()
+    if target_id == source.pk:
+        raise ModerationError("A question cannot be related to itself. Nothing was changed.")
+    if not Question.objects.filter(pk=target_id).exists():
+        raise ModerationError(f"There is no question {target_id!r}. Nothing was changed.")
+    existing = QuestionRelationship.objects.filter(
+        source_question_id=source.pk, target_question_id=target_id, relationship_type=relationship_type
+    ).first()
+    if existing is not None:
+        return RelationshipResult(relationship=existing, created=False)
+    label = RelationshipType(relationship_type).label.lower()
+    with transaction.atomic(using=CONTENT_DB):
+        relationship = QuestionRelationship.objects.create(
+            source_question_id=source.pk, target_question_id=target_id, relationship_type=relationship_type
+        )
+        build_history_entry(
+            question_id=source.pk,
+            event_type=HistoryEventType.UPDATED,
+            event_source=HistoryEventSource.USER,
+            source_name=source_name,
+            changed_fields=[],
+            before=None,
+            after=None,
+            summary=f"Recorded {target_id} as {label} ({relationship_type})",
+            metadata={
+                "relationship": {"id": relationship.pk, "target": target_id, "type": relationship_type}
+            },
+        ).save()
+    return RelationshipResult(relationship=relationship, created=True)
 
 
 def hard_delete_question(*, question: Question, source_name: str, reason: str | None = None) -> QuestionHistory:

@@ -311,7 +311,7 @@ def test_similar_questions_rank_by_shared_significant_words(corpus, editor_clien
         "status": "flagged",
         "url": reverse("admin:interview_question_change", args=["q-10"]),
     }
-    assert editor_client.get(url, {"text": "the what is"}).json() == {"questions": []}
+    assert editor_client.get(url, {"text": "the what is"}).json() == {"may_relate": False, "questions": []}
 
 
 def test_similar_questions_need_a_signed_in_user_with_view_permission(corpus, client) -> None:
@@ -327,3 +327,63 @@ def test_the_question_form_has_the_suggestions_box_and_script(corpus, editor_cli
         assert 'class="similar-questions" data-similar-url="/admin/interview/question/similar/"' in html
         assert "search/similar_questions.js" in html
     assert 'data-exclude-id="q-1"' in html
+    assert 'data-relate-url="/admin/interview/question/q-1/relate/"' in html
+
+
+def test_a_moderator_records_how_a_suggestion_relates_with_a_history_row(corpus, moderator_client) -> None:
+    from interview.models import QuestionHistory, QuestionRelationship
+
+    similar = moderator_client.get(reverse("admin:interview_question_similar"), {"text": "kubernetes pods"}).json()
+    assert similar["may_relate"] is True
+    url = reverse("admin:interview_question_relate", args=["q-1"])
+    answer = moderator_client.post(url, {"target": "q-2", "relationship_type": "related"})
+    assert answer.status_code == 200
+    assert answer.json() == {"message": "Recorded: q-2 as related of q-1.", "created": True}
+    relationship = QuestionRelationship.objects.get()
+    assert (relationship.source_question_id, relationship.target_question_id, relationship.relationship_type) == (
+        "q-1", "q-2", "related",
+    )
+    entry = QuestionHistory.objects.filter(question_id="q-1").latest("id")
+    assert entry.changes_summary == "Recorded q-2 as related (related)"
+    assert entry.metadata["relationship"] == {"id": relationship.pk, "target": "q-2", "type": "related"}
+    # The same relationship again writes nothing.
+    again = moderator_client.post(url, {"target": "q-2", "relationship_type": "related"})
+    assert again.json() == {"message": "Already recorded: q-2 as related of q-1.", "created": False}
+    assert QuestionRelationship.objects.count() == 1
+    assert QuestionHistory.objects.filter(question_id="q-1").count() == 1
+    timeline = moderator_client.get(reverse("admin:interview_question_history", args=["q-1"]))
+    assert timeline.status_code == 200
+    detail = moderator_client.get(reverse("admin:interview_question_history_entry", args=["q-1", entry.pk]))
+    assert detail.status_code == 200 and "Recorded q-2 as related (related)" in detail.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("target", "kind", "sentence"),
+    [
+        ("q-404", "related", "There is no question 'q-404'. Nothing was changed."),
+        ("q-1", "related", "A question cannot be related to itself. Nothing was changed."),
+        ("q-2", "duplicate", "'duplicate' is not a relationship type; use one of prerequisite, follow_up, related, deeper_dive. Nothing was changed."),
+    ],
+)
+def test_a_relationship_that_cannot_be_recorded_is_refused_in_words(corpus, moderator_client, target, kind, sentence) -> None:
+    from interview.models import QuestionRelationship
+
+    answer = moderator_client.post(
+        reverse("admin:interview_question_relate", args=["q-1"]), {"target": target, "relationship_type": kind}
+    )
+    assert answer.status_code == 400 and answer.json() == {"error": sentence}
+    assert not QuestionRelationship.objects.exists()
+
+
+def test_only_moderators_record_relationships(corpus, editor_client, editor) -> None:
+    from interview.models import QuestionRelationship
+
+    url = reverse("admin:interview_question_relate", args=["q-1"])
+    assert editor_client.post(url, {"target": "q-2", "relationship_type": "related"}).status_code == 403
+    assert editor_client.get(reverse("admin:interview_question_similar"), {"text": "kubernetes"}).json()["may_relate"] is False
+    with pytest.raises(services.ModerationError, match="Only moderators may record how questions relate"):
+        services.record_relationship(
+            source=Question.objects.get(pk="q-1"), target_id="q-2", relationship_type="related",
+            source_name="edna", actor=editor,
+        )
+    assert not QuestionRelationship.objects.exists()

@@ -23,7 +23,42 @@
     return node;
   }
 
-  function render(box, questions) {
+  // A moderator records how a suggestion relates to this question: a small
+  // form per suggestion, posted with the page's CSRF token.
+  function relateControls(box, item) {
+    var wrap = element("span", null, "similar-question-relate");
+    var select = element("select");
+    select.setAttribute("aria-label", "How " + item.id + " relates");
+    JSON.parse(box.dataset.relationshipTypes || "[]").forEach(function (choice) {
+      var option = element("option", choice[1]);
+      option.value = choice[0];
+      select.appendChild(option);
+    });
+    var button = element("button", "Record", "button");
+    button.type = "button";
+    var said = element("span", null, "similar-question-said");
+    button.addEventListener("click", function () {
+      var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+      var body = new URLSearchParams();
+      body.set("target", item.id);
+      body.set("relationship_type", select.value);
+      fetch(box.dataset.relateUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": token ? token.value : "" },
+        body: body
+      })
+        .then(function (response) { return response.json(); })
+        .then(function (data) { said.textContent = " " + (data.message || data.error || ""); })
+        .catch(function () { said.textContent = " Not recorded: the admin did not answer."; });
+    });
+    wrap.appendChild(select);
+    wrap.appendChild(button);
+    wrap.appendChild(said);
+    return wrap;
+  }
+
+  function render(box, questions, mayRelate) {
     box.replaceChildren();
     if (!questions.length) {
       box.appendChild(element("p", "No similar question found.", "help"));
@@ -37,6 +72,7 @@
       entry.appendChild(link);
       entry.appendChild(document.createTextNode(" " + item.question + " "));
       entry.appendChild(element("span", "(" + (item.channel || "no channel") + ", " + (item.status || "no status") + ")", "similar-question-meta"));
+      if (mayRelate && box.dataset.relateUrl) entry.appendChild(relateControls(box, item));
       list.appendChild(entry);
     });
     box.appendChild(list);
@@ -50,7 +86,7 @@
     function refresh() {
       var text = field ? field.value : "";
       if (!text.trim()) {
-        render(box, []);
+        render(box, [], false);
         return;
       }
       var params = new URLSearchParams();
@@ -64,7 +100,7 @@
           if (data.error) {
             box.replaceChildren(element("p", data.error, "help"));
           } else {
-            render(box, data.questions || []);
+            render(box, data.questions || [], Boolean(data.may_relate));
           }
         })
         .catch(function () {
