@@ -31,18 +31,24 @@ class ItemKind:
 
     name: str  # as a sentence names it: "text", "a number from 0 to 100"
     accepts: Callable[[Any], bool]
+    # When set, exactly the items of these types are accepted: checked over
+    # a whole list at C speed (an import checks ~200,000 values).
+    types: frozenset[type] | None = None
 
 
 def _is_number(value: Any) -> bool:
     return type(value) in (int, float)
 
 
-TEXT = ItemKind("text", lambda value: type(value) is str)
-TEXT_OR_NULL = ItemKind("text or null", lambda value: value is None or type(value) is str)
+TEXT = ItemKind("text", lambda value: type(value) is str, frozenset({str}))
+TEXT_OR_NULL = ItemKind(
+    "text or null", lambda value: value is None or type(value) is str, frozenset({str, type(None)})
+)
 SCORE = ItemKind("a number from 0 to 100", lambda value: _is_number(value) and 0 <= value <= 100)
 SCALAR = ItemKind(
     "a number, text, true/false or null",
     lambda value: value is None or type(value) in (int, float, str, bool),
+    frozenset({int, float, str, bool, type(None)}),
 )
 ANYTHING = ItemKind("any JSON value", lambda value: True)
 
@@ -67,9 +73,9 @@ class JSONShape:
 
     def accepts(self, value: Any) -> bool:
         if type(value) is self.container:
-            accepts = self.item.accepts
             items = value if self.container is list else value.values()
-            if all(accepts(item) for item in items):
+            types = self.item.types
+            if types.issuperset(map(type, items)) if types is not None else all(map(self.item.accepts, items)):
                 return True
         return self.alternative is not None and self.alternative.accepts(value)
 

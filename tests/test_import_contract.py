@@ -515,3 +515,37 @@ def test_the_full_shared_exports_come_back_all_unchanged(file_format: str) -> No
     assert report.totals()["unchanged"] == Question.objects.filter(channel="algorithms").count() > 0
     assert table_counts() == counts
     assert {q: raw_row("questions", q) for q in legacy} == legacy_rows
+
+
+# --- The admin forms read the same shapes ---------------------------------------------
+
+
+@pytest.fixture
+def question_editor() -> Client:
+    user = User.objects.create_user("shape-editor", password="pw-long-enough-123", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_question", "change_question"]))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_admin_forms_refuse_a_wrong_shape_on_the_field(question_editor: Client) -> None:
+    from learning.forms import LearningPathForm
+    from tests.admin_questions_fixtures import change_url, form_data, insert_question
+
+    insert_question("q-1")
+    data = form_data(question_editor.get(change_url("q-1")))
+    data["relevance_details"] = '{"clarity": {"nested": 1}}'
+    page = question_editor.post(change_url("q-1"), data).content.decode()
+    assert "This value must be an object of scores and notes" in page
+    assert "&#x27;clarity&#x27; holds an object, not a number, text, true/false or null" in page
+    assert raw_row("questions", "q-1")["relevance_details"] is None
+
+    form = LearningPathForm(
+        data={
+            "id": "p-1", "title": "T", "description": "D", "path_type": "skill", "difficulty": "beginner",
+            "question_ids": "", "channels": "aws", "milestones": "[1, 2]", "metadata": '["not", "an object"]',
+        }
+    )
+    assert not form.is_valid()
+    assert form.errors["milestones"] == ["This value must be a list of objects; item 1 is the number 1, not an object."]

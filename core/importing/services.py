@@ -303,7 +303,7 @@ def _plan_model(
                 source=record,
                 values=values,
                 pk=values.get(pk_name),
-                faulted=frozenset(p.field for p in problems if p.field),
+                faulted=frozenset(p.field for p in problems if p.field) if problems else _NO_FAULTS,
             )
         if progress and index % 2000 == 0:
             progress(f"checking {spec.name}", index, len(records))
@@ -317,7 +317,7 @@ def _plan_model(
     choices = {
         f.name: [str(value) for value, _ in f.flatchoices] for f in spec.model._meta.concrete_fields if f.choices
     }
-    json_fields = [f for f in spec.model._meta.concrete_fields if isinstance(f, NodeJSONField)]
+    json_fields = [f for f in spec.model._meta.concrete_fields if isinstance(f, NodeJSONField) and not f.primary_key]
     stamp_field = spec.change_timestamp_field
     for index, item in sorted(items.items()):
         if item.pk is not None:
@@ -386,6 +386,7 @@ def _updated_record(spec: ModelSpec, item: _Pending) -> UpdatedRecord:
     )
 
 
+_NO_FAULTS: frozenset[str] = frozenset()
 CHANGED_SINCE_FILE = "changed in the database since this file was made"
 
 
@@ -791,30 +792,29 @@ def _check_json_values(
     problems = []
     values = item.values
     for model_field in json_fields:
-        name = model_field.name
-        value = values.get(name)
+        value = values.get(model_field.name)
         if value is None:
             continue
-        old = getattr(stored, model_field.attname) if stored is not None else None
+        shape = model_field.shape
         if type(value) is encodings.InvalidJSON:
+            old = getattr(stored, model_field.attname) if stored is not None else None
             if stored is None or (type(old) is encodings.InvalidJSON and str(old) == str(value)):
                 continue  # kept as stored, or restored from an export into a new row
             reason = (
                 f"is marked as legacy text ({_shown(str(value))}) that is not JSON; an import may keep "
                 "such text where it is stored, not write it over another value"
             )
-        elif model_field.shape is None or (old is not None and _same(model_field, old, value)):
+        elif shape is None or shape.accepts(value):
             continue
+        elif stored is not None and _same(model_field, getattr(stored, model_field.attname), value):
+            continue  # the stored value, whatever its shape: no change
         else:
-            problem = model_field.shape.problem(value)
-            if problem is None:
-                continue
-            reason = problem
+            reason = shape.problem(value) or f"must be {shape.description}"
         problems.append(
             Problem(
                 file=item.source.file,
                 record=item.source.number,
-                field=_key_of(spec, name),
+                field=_key_of(spec, model_field.name),
                 reason=reason,
                 record_id=str(item.pk) if item.pk is not None else None,
             )
