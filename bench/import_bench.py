@@ -74,6 +74,8 @@ def worker(mode: str, path: str, limit: int) -> None:
     from core.databases import content_connection as connection
 
     call_command("migrate", verbosity=0)
+    # The content tables belong to `db_push`, not to migrate.
+    call_command("db_push", yes=True, verbosity=0)
     baseline = _current_rss_mb()
     trips_before = getattr(connection, "round_trips", 0)
     cpu_before = _cpu_seconds()
@@ -226,6 +228,9 @@ def _measure(scratch: Path, args: argparse.Namespace) -> int:
                         continue
                     env = dict(base_env)
                     limit = 0
+                    # The admin's own database, fresh per run too.
+                    env["ADMIN_DATABASE_URL"] = f"file:{scratch / f'admin-{len(results)}.sqlite3'}"
+                    env["ADMIN_AUTH_TOKEN"] = ""
                     if target == "sqlite":
                         env["TURSO_DATABASE_URL"] = f"file:{scratch / f'run-{len(results)}.sqlite3'}"
                         env["TURSO_AUTH_TOKEN"] = ""

@@ -49,6 +49,24 @@ class InvalidJSON(str):
         return f"InvalidJSON({str.__repr__(self)})"
 
 
+# How an export file carries stored legacy text of a JSON column (an
+# `InvalidJSON`): as `{"$legacyText": "react, javascript, frontend"}`, so the
+# importer can tell it from a JSON string and put back the same bytes.
+LEGACY_TEXT_KEY = "$legacyText"
+
+
+def mark_legacy_text(value: InvalidJSON) -> dict[str, str]:
+    """The export form of stored text that is not JSON."""
+    return {LEGACY_TEXT_KEY: str(value)}
+
+
+def legacy_text_of(value: Any) -> InvalidJSON | None:
+    """The stored text an export marked as legacy (`mark_legacy_text`), or None."""
+    if type(value) is dict and len(value) == 1 and type(value.get(LEGACY_TEXT_KEY)) is str:
+        return InvalidJSON(value[LEGACY_TEXT_KEY])
+    return None
+
+
 class JSONText(str):
     """Text that is already exactly what `to_node_json` writes for some value.
 

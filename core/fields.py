@@ -92,9 +92,18 @@ class NodeJSONField(models.TextField):
 
     Reads any valid JSON. Text that is not JSON is returned as
     `encodings.InvalidJSON`, which writes back byte for byte.
+
+    `shape` (a `core.shapes.JSONShape`) is what the Node app reads from the
+    column; a new value of another shape is refused by `validate`, by the
+    import and by the services. It is not part of the column's SQL, so it
+    stays out of `deconstruct` and of the migrations.
     """
 
     description = "JSON stored as TEXT"
+
+    def __init__(self, *args: Any, shape: Any = None, **kwargs: Any) -> None:
+        self.shape = shape
+        super().__init__(*args, **kwargs)
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         return encodings.from_node_json(value)
@@ -121,8 +130,15 @@ class NodeJSONField(models.TextField):
 
     def validate(self, value: Any, model_instance: models.Model | None) -> None:
         super().validate(value, model_instance)
-        if not isinstance(value, encodings.InvalidJSON):
-            validate_storable(self, value, model_instance)
+        if isinstance(value, encodings.InvalidJSON):
+            return
+        validate_storable(self, value, model_instance)
+        loaded = getattr(model_instance, "_loaded_values", None) or {}
+        if self.shape is None or (self.attname in loaded and value == loaded[self.attname]):
+            return
+        problem = self.shape.problem(value)
+        if problem:
+            raise exceptions.ValidationError("This value %(problem)s.", code="wrong_shape", params={"problem": problem})
 
     def get_lookup(self, lookup_name: str) -> Any:
         # Lookups compare the stored TEXT (e.g. tags__icontains="react"),

@@ -94,6 +94,9 @@ class ImportUpload(models.Model):
     model = models.CharField(max_length=64, blank=True, default="")
     skip_invalid = models.BooleanField(default=False)
     assign_ids = models.BooleanField(default=False)
+    # An id given more than once: refuse, first or last (services.DUPLICATE_CHOICES).
+    # A database default too, so rows copied from an older table get it.
+    on_duplicate = models.CharField(max_length=8, default="refuse", db_default="refuse")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -94,11 +94,16 @@ class TextComparison(FieldComparison):
         return word_diff(before, after)
 
 
-def word_diff(before: str, after: str) -> SafeString:
+def _word_opcodes(before: str, after: str) -> tuple[list[str], list[str], list[tuple[str, int, int, int, int]]]:
     old, new = _WORDS.split(before), _WORDS.split(after)
-    parts: list[SafeString] = []
     matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+    return old, new, matcher.get_opcodes()
+
+
+def word_diff(before: str, after: str) -> SafeString:
+    old, new, opcodes = _word_opcodes(before, after)
+    parts: list[SafeString] = []
+    for op, a1, a2, b1, b2 in opcodes:
         if op == "equal":
             parts.append(format_html("{}", "".join(old[a1:a2])))
             continue
@@ -107,6 +112,25 @@ def word_diff(before: str, after: str) -> SafeString:
         if op in ("insert", "replace"):
             parts.append(format_html("<ins>{}</ins>", "".join(new[b1:b2])))
     return mark_safe("".join(parts))  # every part went through format_html
+
+
+def word_diff_sides(before: str, after: str) -> tuple[SafeString, SafeString]:
+    """The same word diff as two texts side by side: `before` with its removed
+    words in <del>, `after` with its added words in <ins>."""
+    old, new, opcodes = _word_opcodes(before, after)
+    left: list[SafeString] = []
+    right: list[SafeString] = []
+    for op, a1, a2, b1, b2 in opcodes:
+        if op == "equal":
+            left.append(format_html("{}", "".join(old[a1:a2])))
+            right.append(format_html("{}", "".join(new[b1:b2])))
+            continue
+        if a2 > a1:
+            left.append(format_html("<del>{}</del>", "".join(old[a1:a2])))
+        if b2 > b1:
+            right.append(format_html("<ins>{}</ins>", "".join(new[b1:b2])))
+    # Every part went through format_html.
+    return mark_safe("".join(left)), mark_safe("".join(right))
 
 
 class ChoiceComparison(FieldComparison):

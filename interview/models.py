@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from core import shapes
 from core.fields import (
     ChoiceTextField,
     CurrentTimestamp,
@@ -39,12 +40,12 @@ class Question(NodeModel):
     explanation = models.TextField(help_text="Markdown.")
     diagram = models.TextField(null=True, blank=True, help_text="Mermaid source.")
     difficulty = ChoiceTextField(choices=Difficulty.choices)
-    tags = NodeJSONField(null=True, blank=True)
+    tags = NodeJSONField(null=True, blank=True, shape=shapes.LIST_OF_TEXT)
     channel = TextColumnField()
     sub_channel = TextColumnField()
     source_url = models.TextField(null=True, blank=True, verbose_name="source URL")
-    videos = NodeJSONField(null=True, blank=True)
-    companies = NodeJSONField(null=True, blank=True)
+    videos = NodeJSONField(null=True, blank=True, shape=shapes.VIDEO_LINKS)
+    companies = NodeJSONField(null=True, blank=True, shape=shapes.LIST_OF_TEXT)
     eli5 = models.TextField(null=True, blank=True, verbose_name="ELI5")
     last_updated = NodeTimestampField(null=True, blank=True, set_on_change=True)
     created_at = NodeTimestampField(null=True, blank=True, set_on_create=True)
@@ -53,12 +54,12 @@ class Question(NodeModel):
     )
     tldr = models.TextField(null=True, blank=True, verbose_name="TL;DR")
     relevance_score = models.IntegerField(null=True, blank=True)
-    relevance_details = NodeJSONField(null=True, blank=True)
-    voice_keywords = NodeJSONField(null=True, blank=True)
+    relevance_details = NodeJSONField(null=True, blank=True, shape=shapes.SCORES_AND_NOTES)
+    voice_keywords = NodeJSONField(null=True, blank=True, shape=shapes.LIST_OF_TEXT)
     voice_suitable = IntBooleanField(null=True, blank=True)
     is_new = IntBooleanField(null=True, blank=True, default=True, db_default=True)
-    job_title_relevance = NodeJSONField(null=True, blank=True)
-    experience_level_tags = NodeJSONField(null=True, blank=True)
+    job_title_relevance = NodeJSONField(null=True, blank=True, shape=shapes.SCORES_BY_NAME)
+    experience_level_tags = NodeJSONField(null=True, blank=True, shape=shapes.LIST_OF_TEXT)
 
     class Meta:
         db_table = "questions"
@@ -159,7 +160,7 @@ class VoiceSession(NodeModel):
     description = models.TextField(null=True, blank=True)
     channel = TextColumnField()
     difficulty = ChoiceTextField(choices=Difficulty.choices)
-    question_ids = NodeJSONField()
+    question_ids = NodeJSONField(shape=shapes.LIST_OF_TEXT)
     total_questions = models.IntegerField()
     estimated_minutes = models.IntegerField(null=True, blank=True, default=5, db_default=5)
     created_at = NodeTimestampField(

@@ -15,7 +15,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import models, transaction
 
-from core import encodings
+from core import encodings, shapes
 from core.databases import CONTENT_DB
 from core.fields import NodeJSONField, NodeTimestampField
 from interview.models import (
@@ -246,11 +246,13 @@ def save_question_changes(
     read with: a second editor working from a stale copy gets EditConflict
     instead of silently overwriting the first. No changed field, no write.
     A changed `status` is refused (ModerationError) unless `actor` may
-    moderate.
+    moderate; a changed JSON value of another shape than the app reads
+    (`core.shapes`) raises ValidationError naming the field.
     """
     changed = [name for name in question.changed_fields() if name not in BOOKKEEPING_FIELDS]
     if not changed:
         return SaveResult(question=question, history=None)
+    shapes.refuse_misshapen(question, changed)
     if "status" in changed and not may_change_status(actor=actor):
         raise ModerationError(f"Question {question.pk}: {STATUS_RULE}; nothing was saved.")
     loaded = question._loaded_values
@@ -295,7 +297,12 @@ def create_question(
     event_source: str = HistoryEventSource.USER,
     reason: str | None = None,
 ) -> SaveResult:
-    """Insert a new question (next `q-<n>` id when none is given) with its history row."""
+    """Insert a new question (next `q-<n>` id when none is given) with its history row.
+
+    A JSON value of another shape than the app reads (`core.shapes`) raises
+    ValidationError naming the field; nothing is written.
+    """
+    shapes.refuse_misshapen(question)
     with transaction.atomic(using=CONTENT_DB):
         if not question.id:
             question.id = next_question_id()
@@ -574,6 +581,14 @@ def revert_question(
     metadata: dict[str, Any] = {"reverted_entry_id": entry.pk}
     if status_kept is not None:
         metadata["status_kept"] = status_kept
+    misshapen = shapes.misshapen_fields(question, restorable)
+    if misshapen:
+        # An earlier value of a shape the app cannot read is not put back.
+        raise ModerationError(
+            f"History entry #{entry.pk} holds values the app cannot read ("
+            + "; ".join(f"{name} {problem}" for name, problem in misshapen.items())
+            + "); nothing was reverted."
+        )
     saved = save_question_changes(
         question=question,
         source_name=source_name,

@@ -160,25 +160,6 @@ class JSONTextField(StoredJSONField):
         return parsed
 
 
-def objects_with_keys(*keys: str) -> Any:
-    """A validator: every item of a list is an object with these non-empty keys."""
-
-    def validate(value: list[Any]) -> None:
-        problems = [
-            f"item {position}"
-            for position, item in enumerate(value, start=1)
-            if not isinstance(item, dict) or any(item.get(key) in (None, "") for key in keys)
-        ]
-        if problems:
-            raise ValidationError(
-                "Each item must be an object with %(keys)s; not so for %(items)s.",
-                code="invalid_items",
-                params={"keys": " and ".join(f'"{k}"' for k in keys), "items": ", ".join(problems)},
-            )
-
-    return validate
-
-
 class CollectionForm(StorableValuesMixin, forms.ModelForm):
     """Shared behaviour: stored values bound to JSON fields, id references checked.
 
@@ -249,10 +230,10 @@ class CollectionForm(StorableValuesMixin, forms.ModelForm):
 class CertificationForm(CollectionForm):
     reference_fields = {"prerequisites": Certification}
 
+    # Each domain's "name" is checked by the column's shape (core.shapes.DOMAINS).
     domains = JSONTextField(
         kind=list,
         required=False,
-        validators=[objects_with_keys("name")],
         help_text='JSON list of exam domains, e.g. [{"id": "security", "name": "Security", "weight": 20}].',
     )
     channel_mappings = JSONTextField(kind=list, required=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from core import shapes
 from core.fields import ChoiceTextField, NodeJSONField, NodeTimestampField, TextColumnField
 from core.models import NodeModel, new_uuid
 
@@ -33,10 +34,10 @@ class Certification(NodeModel):
     estimated_hours = models.IntegerField(null=True, blank=True, default=40, db_default=40)
     exam_code = TextColumnField(null=True, blank=True)
     official_url = models.TextField(null=True, blank=True, verbose_name="official URL")
-    domains = NodeJSONField(null=True, blank=True)
-    channel_mappings = NodeJSONField(null=True, blank=True)
-    tags = NodeJSONField(null=True, blank=True)
-    prerequisites = NodeJSONField(null=True, blank=True)
+    domains = NodeJSONField(null=True, blank=True, shape=shapes.DOMAINS)
+    channel_mappings = NodeJSONField(null=True, blank=True, shape=shapes.ANY_LIST)
+    tags = NodeJSONField(null=True, blank=True, shape=shapes.LIST_OF_TEXT)
+    prerequisites = NodeJSONField(null=True, blank=True, shape=shapes.LIST_OF_TEXT)
     status = ChoiceTextField(
         choices=ContentStatus.choices, null=True, blank=True, default="active", db_default="active"
     )
@@ -70,16 +71,16 @@ class LearningPath(NodeModel):
     target_job_title = TextColumnField(null=True, blank=True)
     difficulty = ChoiceTextField(choices=CertificationDifficulty.choices)
     estimated_hours = models.IntegerField(null=True, blank=True, default=40, db_default=40)
-    question_ids = NodeJSONField()
-    channels = NodeJSONField()
-    tags = NodeJSONField(null=True, blank=True)
-    prerequisites = NodeJSONField(null=True, blank=True)
-    learning_objectives = NodeJSONField(null=True, blank=True)
-    milestones = NodeJSONField(null=True, blank=True)
+    question_ids = NodeJSONField(shape=shapes.LIST_OF_TEXT)
+    channels = NodeJSONField(shape=shapes.LIST_OF_TEXT)
+    tags = NodeJSONField(null=True, blank=True, shape=shapes.LIST_OF_TEXT)
+    prerequisites = NodeJSONField(null=True, blank=True, shape=shapes.LIST_OF_TEXT)
+    learning_objectives = NodeJSONField(null=True, blank=True, shape=shapes.LIST_OF_TEXT)
+    milestones = NodeJSONField(null=True, blank=True, shape=shapes.LIST_OF_OBJECTS)
     popularity = models.IntegerField(null=True, blank=True, default=0, db_default=0)
     completion_rate = models.IntegerField(null=True, blank=True, default=0, db_default=0)
     average_rating = models.IntegerField(null=True, blank=True, default=0, db_default=0)
-    metadata = NodeJSONField(null=True, blank=True)
+    metadata = NodeJSONField(null=True, blank=True, shape=shapes.ANY_OBJECT)
     status = ChoiceTextField(
         choices=ContentStatus.choices, null=True, blank=True, default="active", db_default="active"
     )

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.db import models, transaction
 
-from core import encodings
+from core import encodings, shapes
 from core.databases import CONTENT_DB
 from core.models import NodeModel
 from learning.models import Certification
@@ -83,6 +83,8 @@ def save_collection(*, instance: NodeModel, adding: bool) -> list[str]:
     which case nothing is written at all).
     """
     sync_total_questions(instance=instance)
+    # JSON values of another shape than the app reads: ValidationError by field.
+    shapes.refuse_misshapen(instance)
     if adding:
         with transaction.atomic(using=CONTENT_DB):
             instance.save(force_insert=True)

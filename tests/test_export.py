@@ -45,7 +45,7 @@ def _seed_content() -> None:
         cursor.execute(
             "INSERT INTO certifications (id, name, provider, description, difficulty, category, domains,"
             " created_at, last_updated) VALUES ('cka', 'CKA', 'CNCF', 'Kubernetes admin', 'advanced',"
-            " 'cloud', '[{\"id\":\"d1\",\"weight\":20}]', '2026-01-13T03:29:00.972Z', '2026-01-13 03:29:00')"
+            " 'cloud', '[{\"id\":\"d1\",\"name\":\"D1\",\"weight\":20}]', '2026-01-13T03:29:00.972Z', '2026-01-13 03:29:00')"
         )
         cursor.execute(
             "INSERT INTO learning_paths (id, title, description, path_type, difficulty, question_ids, channels,"
@@ -92,8 +92,9 @@ def test_exported_json_imported_into_an_empty_database_gives_identical_content()
     # Timestamps come back as the same instants, written in the app's form.
     assert raw_row("questions", "q-900")["last_updated"] == "2025-12-26T12:51:06.000Z"
     assert raw_row("certifications", "cka")["last_updated"] == "2026-01-13T03:29:00.000Z"
-    # Legacy text where JSON belongs comes back as a JSON string of that text.
-    assert raw_row("questions", "q-900")["tags"] == '"react, javascript, frontend"'
+    # Legacy text where JSON belongs goes out marked as such and comes back byte for byte.
+    assert raw_row("questions", "q-900")["tags"] == "react, javascript, frontend"
+    assert raw_row("questions", "q-900")["companies"] == ""
     assert {m.__name__ for m in (Question, Certification, LearningPath, VoiceSession, ChannelMapping,
                                  QuestionRelationship)} == set(original)
 
@@ -146,14 +147,14 @@ def test_xlsx_import() -> None:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["id", "name", "provider", "description", "difficulty", "category", "estimatedHours", "domains"])
-    sheet.append(["cka", "CKA", "CNCF", "Admin", "advanced", "cloud", 40, '[{"id":"d1"}]'])
+    sheet.append(["cka", "CKA", "CNCF", "Admin", "advanced", "cloud", 40, '[{"id":"d1","name":"D1"}]'])
     sheet.append(["ckad", "CKAD", "CNCF", "Dev", "expert", "cloud", 30.0, None])
     buffer = io.BytesIO()
     book.save(buffer)
     report = import_files(files=[read_bytes(name="certs.xlsx", content=buffer.getvalue())], user_label="a", dry_run=False)
     assert report.error is None, [str(p) for p in report.problems]
     assert report.models["certifications"].created == 2
-    assert raw_row("certifications", "cka")["domains"] == '[{"id":"d1"}]'
+    assert raw_row("certifications", "cka")["domains"] == '[{"id":"d1","name":"D1"}]'
     assert raw_row("certifications", "ckad")["estimated_hours"] == 30
 
 

@@ -55,17 +55,18 @@ def test_upload_preview_confirm() -> None:
     assert IMPORT_URL in page and EXPORT_URL in page
 
     content = json.dumps([question_record(1), question_record(2), question_record(3, difficulty="nope")]).encode()
-    response = _upload(client, content, skip_invalid="on")
+    response = _upload(client, content)
     assert response.status_code == 302
     preview_url = response["Location"]
     preview = client.get(preview_url)
     text = preview.content.decode()
     assert "<td>questions.json</td><td>3</td><td>q-3</td><td>difficulty</td>" in text
     assert "&#x27;nope&#x27; is not one of" in text
-    assert "Confirm import" in text
+    # Leaving the invalid record out is chosen here, on the preview.
+    assert "Import the 2 valid records, skip 1" in text
     assert table_counts()["questions"] == 0  # the preview is a dry run
 
-    confirmed = client.post(preview_url)
+    confirmed = client.post(preview_url, {"skip_invalid": "1"})
     assert confirmed.status_code == 302 and confirmed["Location"] == CHANGELIST_URL
     assert sorted(Question.objects.values_list("id", flat=True)) == ["q-1", "q-2"]
     assert set(QuestionHistory.objects.values_list("source_name", flat=True)) == {"importer"}
@@ -74,7 +75,8 @@ def test_upload_preview_confirm() -> None:
     # Re-upload with a change: the preview shows the field-level change.
     changed = json.dumps([question_record(1, answer="New answer")]).encode()
     preview = client.get(_upload(client, changed)["Location"]).content.decode()
-    assert "New answer" in preview and "Thing 1 is a thing." in preview
+    # Changed words are marked: removed in <del>, added in <ins>.
+    assert "<del>Thing</del>" in preview and "<ins>New</ins>" in preview and "<ins>answer</ins>" in preview
 
 
 def test_invalid_upload_without_skip_cannot_be_confirmed() -> None:

@@ -27,11 +27,11 @@ AWKWARD = {
     "answer": "Ünïcödé, emoji 🚀, CJK 漢字, RTL עברית, line separator \u2028 and \u2029.",
     "explanation": "x" * 5000,
     "diagram": None,
-    "tags": ["a", "ü", 1, 2.5, -0.0, 1e21, {"nested": [None, True, False]}],
+    "tags": ["a", "ü", "", "\u2028"],
     "videos": {"short": None, "long": "https://youtu.be/x?a=1&b=<2>"},
     "companies": [],
     "relevanceScore": 0,
-    "relevanceDetails": {"score": 10.75, "why": "“smart quotes”"},
+    "relevanceDetails": {"score": 10.75, "why": "“smart quotes”", "n": 1, "half": 2.5, "zero": -0.0, "big": 1e21, "yes": True, "none": None},
     "voiceSuitable": True,
     "isNew": False,
     "jobTitleRelevance": {},
@@ -71,8 +71,10 @@ def test_new_rows_and_their_history_match_the_model_path() -> None:
     assert report.committed and report.error is None
     stored = raw_row("questions", "q-1")
     assert stored["question"] == AWKWARD["question"] and stored["answer"] == AWKWARD["answer"]
-    assert stored["tags"] == '["a","ü",1,2.5,0,1e+21,{"nested":[null,true,false]}]'
-    assert stored["relevance_details"] == '{"score":10.75,"why":"“smart quotes”"}'
+    assert stored["tags"] == '["a","ü","","\u2028"]'
+    assert stored["relevance_details"] == (
+        '{"score":10.75,"why":"“smart quotes”","n":1,"half":2.5,"zero":0,"big":1e+21,"yes":true,"none":null}'
+    )
     assert (stored["relevance_score"], stored["voice_suitable"], stored["is_new"]) == (0, 1, 0)
     assert stored["job_title_relevance"] == "{}" and stored["companies"] == "[]"
     defaults = raw_row("questions", "q-2")

@@ -21,6 +21,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from core import encodings
 from core.importing.readers import SourceRecord
 from core.importing.services import import_records
 from core.models import AppUser
@@ -182,13 +183,17 @@ def test_an_importer_skipping_invalid_rows_imports_the_rest_but_not_the_status_c
     make_question("gh-74", answer="Old.")
     importer = client_for(make_user(IMPORTERS))
 
+    # A file made after the rows were last changed.
+    made = encodings.format_node_timestamp(encodings.node_now())
     preview_url = upload(
         importer,
-        [{"id": "gh-71", "status": "deleted", "answer": "Changed."}, {"id": "gh-74", "answer": "New."}],
-        skip_invalid="on",
+        [
+            {"id": "gh-71", "status": "deleted", "answer": "Changed.", "lastUpdated": made},
+            {"id": "gh-74", "answer": "New.", "lastUpdated": made},
+        ],
     )
-    assert "Confirm import" in importer.get(preview_url).content.decode()
-    importer.post(preview_url)
+    assert "Import the 1 valid record, skip 1" in importer.get(preview_url).content.decode()
+    importer.post(preview_url, {"skip_invalid": "1"})
 
     assert (status_of("gh-71"), Question.objects.get(pk="gh-71").answer) == ("active", "An answer.")
     assert Question.objects.get(pk="gh-74").answer == "New."
@@ -215,13 +220,14 @@ def test_status_by_import_is_for_moderators_the_cli_operator_and_nobody_else(mak
     both = make_user(IMPORTERS)
     both.groups.add(Group.objects.get(name=MODERATORS))
     client = client_for(both)
-    client.post(upload(client, [{"id": "gh-76", "status": "deleted"}]))
+    made = encodings.format_node_timestamp(encodings.node_now())
+    client.post(upload(client, [{"id": "gh-76", "status": "deleted", "lastUpdated": made}]))
     assert status_of("gh-76") == "deleted"
     assert (latest_entry("gh-76").event_type, latest_entry("gh-76").event_source) == ("updated", "import")
 
     # The command line: whoever runs it holds the database credentials.
     path = tmp_path / "questions.json"
-    path.write_text(json.dumps([{"id": "gh-77", "status": "deleted"}]), encoding="utf-8")
+    path.write_text(json.dumps([{"id": "gh-77", "status": "deleted", "lastUpdated": made}]), encoding="utf-8")
     call_command("import_content", str(path), stdout=io.StringIO())
     assert status_of("gh-77") == "deleted"
 

@@ -12,8 +12,11 @@ It adds three admin URLs under the model's changelist:
   instance can serve the next step;
 - `import/<token>/`: the preview: counts of new, updated, unchanged and
   invalid records, the field-level changes of updated ones, every problem
-  (file, record, field, reason), paginated; confirming imports everything
-  or nothing, cancelling deletes the upload; only the uploader reaches it;
+  (file, record, field, reason), the records changed in the database since
+  the file was made, paginated, with changed words marked; confirming
+  imports everything or nothing, or, when chosen there, the valid records
+  only and/or over the newer rows; cancelling deletes the upload; only the
+  uploader reaches it;
 - `export/?format=json|csv|xlsx&<the changelist's filters>`: the filtered list.
 
 Only users with `interview.import_content` see or reach import, and with
@@ -36,9 +39,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from core.importing.exporting import EXPORT_FORMATS, ExportError, export_queryset
 from core.importing.readers import SUPPORTED_SUFFIXES, cyclic_gc_paused, read_bytes
+from core.importing.report import Problem, refusal_sentence
 from core.importing.services import import_files
 from core.importing.specs import IMPORT_ORDER, SPECS, spec_for_model
 from core.importing.uploads import (
@@ -50,6 +56,7 @@ from core.importing.uploads import (
     upload_report,
 )
 from core.models import ImportUpload
+from interview.compare import word_diff_sides
 
 IMPORT_PERMISSION = "interview.import_content"
 EXPORT_PERMISSION = "interview.export_content"
@@ -65,8 +72,16 @@ class ImportUploadForm(forms.Form):
         choices=[("", "Infer from the file")] + [(name, SPECS[name].label.capitalize()) for name in IMPORT_ORDER],
         required=False,
     )
-    skip_invalid = forms.BooleanField(
-        required=False, help_text="Import the valid records and leave out the invalid ones."
+    on_duplicate = forms.ChoiceField(
+        label="An id given more than once",
+        choices=[
+            ("refuse", "Refuse every copy (the preview lists them)"),
+            ("first", "Import the first copy, leave out the others"),
+            ("last", "Import the last copy, leave out the others"),
+        ],
+        initial="refuse",
+        required=False,
+        widget=forms.RadioSelect,
     )
     assign_ids = forms.BooleanField(
         required=False, help_text="Give questions without an id the next q-<n> ids."
@@ -184,8 +199,8 @@ class ImportExportAdminMixin:
                             user_label=request.user.get_username(),
                             actor=request.user,
                             dry_run=True,
-                            skip_invalid=form.cleaned_data["skip_invalid"],
                             assign_ids=form.cleaned_data["assign_ids"],
+                            on_duplicate=form.cleaned_data["on_duplicate"] or "refuse",
                         )
                 if source.problem:
                     form.add_error("file", f"{upload.name} {source.problem}.")
@@ -198,8 +213,10 @@ class ImportExportAdminMixin:
                         filename=upload.name,
                         content=content,
                         model=model_name,
-                        skip_invalid=bool(form.cleaned_data["skip_invalid"]),
+                        # Leaving invalid records out is chosen on the preview, seeing them.
+                        skip_invalid=False,
                         assign_ids=bool(form.cleaned_data["assign_ids"]),
+                        on_duplicate=form.cleaned_data["on_duplicate"] or "refuse",
                         report=report.to_dict(),
                     )
                     return HttpResponseRedirect(self._preview_url(str(stored.pk)))
@@ -229,13 +246,29 @@ class ImportExportAdminMixin:
                 return HttpResponseRedirect(self._changelist_url())
             return self._confirm_import(request, upload)
         report = upload_report(upload=upload)
-        problems = Paginator(report["problems"], PREVIEW_PAGE_SIZE).get_page(request.GET.get("problems"))
+        totals = report["totals"]
+        invalid = [p for p in report["problems"] if p.get("kind", Problem.INVALID) != Problem.NEWER]
+        newer = [p for p in report["problems"] if p.get("kind") == Problem.NEWER]
+        problems = Paginator(invalid, PREVIEW_PAGE_SIZE).get_page(request.GET.get("problems"))
+        newer_page = Paginator(newer, PREVIEW_PAGE_SIZE).get_page(request.GET.get("newer"))
         updates = [
             {**update, "model": model_name}
             for model_name, model_report in report["models"].items()
             for update in model_report["updates"]
         ]
         updates_page = Paginator(updates, PREVIEW_PAGE_SIZE).get_page(request.GET.get("updates"))
+        for update in updates_page:
+            update["changes"] = [_marked_change(change) for change in update["changes"]]
+        valid = totals["created"] + totals["updated"]
+        newer_count = totals.get("newer_records", 0)
+        left_out = report.get("left_out", [])
+        # Skipping is offered only when something would still be imported
+        # (or may be, once newer rows are overwritten) and the file was read.
+        can_skip = bool(report["problems"]) and not report["file_problems"] and (valid or newer_count)
+        if report.get("refused"):
+            error = refusal_sentence(problems=len(report["problems"]), where="below")
+        else:
+            error = report["error"]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -247,15 +280,30 @@ class ImportExportAdminMixin:
                 for model_report in report["models"].values()
             ],
             "problems_page": problems,
+            "newer_page": newer_page,
             "updates_page": updates_page,
-            "can_confirm": not report["error"] and (report["totals"]["created"] or report["totals"]["updated"]),
+            "left_out": left_out,
+            "error": error,
+            "can_confirm": not report["error"] and not report["problems"] and valid,
+            "can_skip": can_skip,
+            "valid_count": valid,
+            "skip_count": totals["invalid_records"] + newer_count,
+            "newer_count": newer_count,
             "changelist_url": self._changelist_url(),
         }
         return TemplateResponse(request, self.import_preview_template, context)
 
     def _confirm_import(self, request: HttpRequest, upload: ImportUpload) -> HttpResponse:
         try:
-            report = import_upload(upload=upload, user_label=request.user.get_username(), actor=request.user)
+            report = import_upload(
+                upload=upload,
+                user_label=request.user.get_username(),
+                actor=request.user,
+                # The preview's choices: leave the records with problems out,
+                # overwrite the rows changed since the file was made.
+                skip_invalid=upload.skip_invalid or request.POST.get("skip_invalid") == "1",
+                overwrite_newer=request.POST.get("overwrite_newer") == "1",
+            )
         except UploadGone:
             messages.warning(request, f"The import of {upload.filename} was already confirmed or cancelled.")
             return HttpResponseRedirect(self._changelist_url())
@@ -263,11 +311,13 @@ class ImportExportAdminMixin:
             messages.error(request, report.error)
             return HttpResponseRedirect(self._preview_url(str(upload.pk)))
         totals = report.totals()
-        messages.success(
-            request,
+        summary = (
             f"Imported {upload.filename}: {totals['created']:,} new, {totals['updated']:,} updated, "
-            f"{totals['unchanged']:,} unchanged, {totals['invalid_records']:,} left out as invalid.",
+            f"{totals['unchanged']:,} unchanged, {totals['invalid_records']:,} left out as invalid"
         )
+        if totals["newer_records"]:
+            summary += f", {totals['newer_records']:,} left out as changed in the database since the file was made"
+        messages.success(request, summary + ".")
         return HttpResponseRedirect(self._changelist_url())
 
     # -- helpers ---------------------------------------------------------------
@@ -279,6 +329,31 @@ class ImportExportAdminMixin:
     def _preview_url(self, token: str) -> str:
         info = f"{self.opts.app_label}_{self.opts.model_name}"
         return reverse(f"admin:{info}_import_preview", args=[token], current_app=self.admin_site.name)
+
+
+# Values longer than this are shown cut, without word marks: a word diff
+# costs time with the square of the words in the worst case.
+MARKED_CHARS = 5000
+
+
+def _marked_change(change: dict[str, Any]) -> dict[str, Any]:
+    """A preview change with its before/after as HTML: changed words marked
+    (interview.compare's word diff, escaped there), long values cut."""
+    before, after = change["before"], change["after"]
+    if isinstance(before, str) and isinstance(after, str) and len(before) + len(after) <= 2 * MARKED_CHARS:
+        before_html, after_html = word_diff_sides(before, after)
+    else:
+        before_html, after_html = _shown_value(before), _shown_value(after)
+    return {**change, "before_html": before_html, "after_html": after_html}
+
+
+def _shown_value(value: Any) -> SafeString:
+    if value is None:
+        return format_html("<span class=\"oi-empty\">{}</span>", "(empty)")
+    text = str(value)
+    if len(text) > MARKED_CHARS:
+        text = f"{text[:MARKED_CHARS]}… ({len(text):,} characters)"
+    return format_html("{}", text)
 
 
 def _with_format(query: Any, file_format: str) -> str:

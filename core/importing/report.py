@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from core.encodings import printable
 
@@ -19,6 +19,14 @@ class Problem:
     record: int | None = None
     field: str | None = None
     record_id: str | None = None
+    # INVALID refuses the record; NEWER holds back a valid record whose row
+    # changed in the database since the file was made; LEFT_OUT notes a
+    # duplicate copy left out by choice (not a problem).
+    kind: str = "invalid"
+
+    INVALID: ClassVar[str] = "invalid"
+    NEWER: ClassVar[str] = "newer"
+    LEFT_OUT: ClassVar[str] = "left-out"
 
     def __str__(self) -> str:
         where = self.file or "input"
@@ -55,11 +63,17 @@ class ModelReport:
     updated: int = 0
     unchanged: int = 0
     invalid_records: int = 0
+    # Valid records held back: their row changed in the database since the file was made.
+    newer_records: int = 0
     history_rows: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # Duplicate copies left out by the on-duplicate choice (first or last).
+    left_out: list[Problem] = field(default_factory=list)
     ignored_keys: Counter[str] = field(default_factory=Counter)
     defaulted_keys: Counter[str] = field(default_factory=Counter)
     updates: list[UpdatedRecord] = field(default_factory=list)
+    # What the held-back records would change, were newer rows overwritten.
+    newer_updates: list[UpdatedRecord] = field(default_factory=list)
     created_ids: list[str] = field(default_factory=list)
 
     def summary_line(self) -> str:
@@ -67,6 +81,10 @@ class ModelReport:
             f"{self.model}: {self.received:,} records: {self.created:,} new, {self.updated:,} updated, "
             f"{self.unchanged:,} unchanged, {self.invalid_records:,} invalid"
         )
+        if self.newer_records:
+            line += f", {self.newer_records:,} changed in the database since the file was made"
+        if self.left_out:
+            line += f", {len(self.left_out):,} duplicate{'s' if len(self.left_out) != 1 else ''} left out"
         if self.ignored_keys:
             ignored = ", ".join(f"{key} x{count:,}" for key, count in sorted(self.ignored_keys.items()))
             line += f"; ignored keys with no column: {ignored}"
@@ -103,11 +121,20 @@ class ImportReport:
         return sum(m.invalid_records for m in self.models.values())
 
     @property
+    def newer_records(self) -> int:
+        return sum(m.newer_records for m in self.models.values())
+
+    @property
+    def left_out(self) -> list[Problem]:
+        return [p for m in self.models.values() for p in m.left_out]
+
+    @property
     def has_problems(self) -> bool:
-        return bool(self.file_problems) or self.invalid_records > 0
+        """Anything that refuses the import unless invalid records are skipped."""
+        return bool(self.file_problems) or self.invalid_records > 0 or self.newer_records > 0
 
     def totals(self) -> dict[str, int]:
-        keys = ("received", "created", "updated", "unchanged", "invalid_records", "history_rows")
+        keys = ("received", "created", "updated", "unchanged", "invalid_records", "newer_records", "history_rows")
         return {key: sum(getattr(m, key) for m in self.models.values()) for key in keys}
 
     def summary_lines(self) -> list[str]:
@@ -132,5 +159,19 @@ class ImportReport:
             data["models"][name]["ignored_keys"] = dict(model_report.ignored_keys)
             data["models"][name]["defaulted_keys"] = dict(model_report.defaulted_keys)
         data["problems"] = [asdict(p) | {"message": str(p)} for p in self.problems]
+        data["left_out"] = [asdict(p) | {"message": str(p)} for p in self.left_out]
         data["totals"] = self.totals()
+        data["refused"] = self.refused
         return data
+
+    @property
+    def refused(self) -> bool:
+        """Refused for its problems (not failed on the database): nothing was written."""
+        return self.has_problems and not self.skip_invalid and not self.committed
+
+
+def refusal_sentence(*, problems: int, where: str | None = None) -> str:
+    """Why an import was refused, pointing to where its problems are listed
+    (`above` on a terminal, `below` on a page)."""
+    listed = f" (listed {where})" if where else ""
+    return f"Import refused: {problems:,} problem{'s' if problems != 1 else ''}{listed}; nothing was written."

@@ -3,7 +3,8 @@
 `NodeModelResource` maps every concrete field to its export key (see
 `specs.column_key`) with `NodeValueWidget`, which renders values as the
 app's own export does: inline JSON in JSON files, JSON text in CSV/XLSX
-cells, timestamps as stored, booleans as 0/1. Text a spreadsheet would run
+cells, timestamps as stored, booleans as 0/1. Stored text that is not JSON
+goes out as `{"$legacyText": "..."}` (`encodings.mark_legacy_text`). Text a spreadsheet would run
 as a formula is neutralised in CSV/XLSX.
 
 The resources also import through django-import-export's own row-by-row
@@ -55,8 +56,10 @@ class NodeValueWidget(widgets.Widget):
             return None if not tabular else ""
         if self.is_json:
             if isinstance(value, encodings.InvalidJSON):
-                # Legacy text where JSON belongs: exported as the text itself.
-                rendered: Any = str(value)
+                # Legacy text where JSON belongs: marked as such, so that the
+                # importer puts back the same bytes instead of refusing it.
+                marked = encodings.mark_legacy_text(value)
+                rendered: Any = encodings.to_node_json(marked) if tabular else marked
             else:
                 rendered = encodings.to_node_json(value) if tabular else value
         elif self.is_timestamp:

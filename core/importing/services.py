@@ -39,7 +39,14 @@ from core.db import errors as db_errors
 from core.encodings import text_problem, value_problem
 from core.fields import NodeJSONField, NodeTimestampField
 from core.importing.readers import SourceFile, SourceRecord, cyclic_gc_paused, parse_json
-from core.importing.report import FieldChange, ImportReport, ModelReport, Problem, UpdatedRecord
+from core.importing.report import (
+    FieldChange,
+    ImportReport,
+    ModelReport,
+    Problem,
+    UpdatedRecord,
+    refusal_sentence,
+)
 from core.importing.specs import IMPORT_ORDER, SPECS, ModelSpec, spec_for_model, spec_named
 from interview import services as question_services
 from interview.models import HistoryEventSource, HistoryEventType, Question, QuestionHistory
@@ -72,6 +79,8 @@ class _Pending:
     pk: Any = None
     changes: list[str] = field(default_factory=list)  # updates: changed field names
     before: dict[str, Any] | None = None  # updates: the stored values of `changes`
+    faulted: frozenset[str] = frozenset()  # keys whose value did not convert
+    missing_id: bool = False  # refused for having no id
 
 
 @dataclass
@@ -94,6 +103,8 @@ def import_records(
     dry_run: bool,
     skip_invalid: bool = False,
     assign_ids: bool = False,
+    overwrite_newer: bool = False,
+    on_duplicate: str = "refuse",
     progress: Progress | None = None,
     actor: question_services.Actor = None,
 ) -> ImportReport:
@@ -106,6 +117,8 @@ def import_records(
         dry_run=dry_run,
         skip_invalid=skip_invalid,
         assign_ids=assign_ids,
+        overwrite_newer=overwrite_newer,
+        on_duplicate=on_duplicate,
         progress=progress,
         count_files=False,
         actor=actor,
@@ -120,6 +133,8 @@ def import_files(
     dry_run: bool,
     skip_invalid: bool = False,
     assign_ids: bool = False,
+    overwrite_newer: bool = False,
+    on_duplicate: str = "refuse",
     progress: Progress | None = None,
     count_files: bool = True,
     actor: question_services.Actor = None,
@@ -134,8 +149,13 @@ def import_files(
     - a record that changes an existing question's status is invalid unless
       `actor` may moderate (`interview.services.may_change_status`); a new
       question arrives with the status its record gives;
-    - with any unreadable file or invalid record the whole import is
-      refused unless `skip_invalid`, which leaves those out;
+    - a record that would update a row changed in the database since the
+      file was made (the row's `last_updated` is newer than the record's,
+      or the record has none) is held back unless `overwrite_newer`;
+    - an id given more than once refuses every copy, unless `on_duplicate`
+      is `first` or `last`, which keeps that copy and leaves out the others;
+    - with any unreadable file, invalid or held-back record the whole
+      import is refused unless `skip_invalid`, which leaves those out;
     - a database error midway rolls everything back.
     """
     started = time.perf_counter()
@@ -155,26 +175,22 @@ def import_files(
             continue
         batches[source.model].extend(source.records)
     ordered = [name for name in IMPORT_ORDER if name in batches]
-    may_change_status = question_services.may_change_status(actor=actor)
+    options = {
+        "assign_ids": assign_ids,
+        "may_change_status": question_services.may_change_status(actor=actor),
+        "overwrite_newer": overwrite_newer,
+        "on_duplicate": on_duplicate,
+    }
     # Set once every write was sent, when only the commit remains: a failure
     # after that may or may not have saved the import; before it, nothing was.
     committing = False
     try:
         if dry_run:
-            _plan_all(
-                report, ordered, batches, assign_ids=assign_ids, may_change_status=may_change_status, progress=progress
-            )
+            _plan_all(report, ordered, batches, progress=progress, **options)
         else:
             outermost = not transaction.get_connection(CONTENT_DB).in_atomic_block
             with transaction.atomic(using=CONTENT_DB):
-                plans = _plan_all(
-                    report,
-                    ordered,
-                    batches,
-                    assign_ids=assign_ids,
-                    may_change_status=may_change_status,
-                    progress=progress,
-                )
+                plans = _plan_all(report, ordered, batches, progress=progress, **options)
                 if report.has_problems and not skip_invalid:
                     raise _Refused
                 now = encodings.node_now()
@@ -191,11 +207,9 @@ def import_files(
             for model_report in report.models.values():
                 model_report.history_rows = 0
     if report.has_problems and not skip_invalid and not report.error:
-        count = len(report.problems)
-        report.error = (
-            f"Import refused: {count:,} problem{'s' if count != 1 else ''} (listed above); "
-            "nothing was written. Fix them or import with skip-invalid."
-        )
+        # Where the problems are listed and what to do next is the caller's
+        # to say: a terminal lists them above, a page below.
+        report.error = refusal_sentence(problems=len(report.problems))
     report.seconds = time.perf_counter() - started
     return report
 
@@ -226,6 +240,8 @@ def _plan_all(
     *,
     assign_ids: bool,
     may_change_status: bool,
+    overwrite_newer: bool,
+    on_duplicate: str,
     progress: Progress | None,
 ) -> list[_Plan]:
     # Question ids this import creates, so later models may refer to them.
@@ -238,6 +254,8 @@ def _plan_all(
             report.model_report(name),
             assign_ids=assign_ids,
             may_change_status=may_change_status,
+            overwrite_newer=overwrite_newer,
+            on_duplicate=on_duplicate,
             created_question_ids=created_question_ids,
             progress=progress,
         )
@@ -254,15 +272,25 @@ def _plan_model(
     *,
     assign_ids: bool,
     may_change_status: bool,
+    overwrite_newer: bool,
+    on_duplicate: str,
     created_question_ids: set[str],
     progress: Progress | None,
 ) -> _Plan:
+    """Check every record and sort the valid ones into creates and updates.
+
+    Every fault of a record is reported, not only the first: a value that
+    does not convert leaves its field out, and the record is still checked
+    for duplicates, choices, shapes and missing values, so one run lists all
+    that needs fixing.
+    """
     plan = _Plan(spec=spec, report=report)
     report.received += len(records)
     rules = _key_rules(spec)
     pk_name = spec.pk_field.name
     invalid: dict[int, list[Problem]] = {}  # index in `records` -> problems
-    pending: dict[int, _Pending] = {}
+    held_back: dict[int, Problem] = {}  # valid, but changed in the database since the file was made
+    items: dict[int, _Pending] = {}  # every record that is an object, with the values that converted
 
     def refuse(index: int, problem: Problem) -> None:
         invalid.setdefault(index, []).append(problem)
@@ -271,70 +299,124 @@ def _plan_model(
         values, problems = _convert_record(record, rules, report)
         for problem in problems:
             refuse(index, problem)
-        if not problems:
-            pending[index] = _Pending(source=record, values=values, pk=values.get(pk_name))
+        if "__not_an_object__" not in record.data:
+            items[index] = _Pending(
+                source=record,
+                values=values,
+                pk=values.get(pk_name),
+                faulted=frozenset(p.field for p in problems if p.field) if problems else _NO_FAULTS,
+            )
         if progress and index % 2000 == 0:
             progress(f"checking {spec.name}", index, len(records))
 
-    _refuse_duplicates(spec, records, pending, refuse)
-    _resolve_missing_ids(spec, pending, refuse, assign_ids=assign_ids)
-    _refuse_missing_references(spec, pending, refuse, created_question_ids)
+    _handle_duplicates(spec, records, items, invalid, refuse, on_duplicate=on_duplicate, report=report)
+    _resolve_missing_ids(spec, items, invalid, refuse, assign_ids=assign_ids)
+    _refuse_missing_references(spec, items, refuse, created_question_ids)
 
-    existing = _load_existing(spec, pending, progress)
+    existing = _load_existing(spec, items, progress)
     required = spec.required_columns()
     choices = {
         f.name: [str(value) for value, _ in f.flatchoices] for f in spec.model._meta.concrete_fields if f.choices
     }
-    for index, item in sorted(pending.items()):
-        stored = existing.get(item.pk) if item.pk is not None else existing.get(_natural_key(spec, item.values))
+    json_fields = [f for f in spec.model._meta.concrete_fields if isinstance(f, NodeJSONField) and not f.primary_key]
+    stamp_field = spec.change_timestamp_field
+    for index, item in sorted(items.items()):
+        if item.pk is not None:
+            stored = existing.get(item.pk)
+        elif item.missing_id:
+            stored = None
+        else:
+            stored = existing.get(_natural_key(spec, item.values))
         problems = _check_choices(spec, item, stored, choices)
+        problems += _check_json_values(spec, item, stored, json_fields)
         if stored is None:
-            problems += _complete_for_create(spec, item, report, required)
-        if problems:
-            for problem in problems:
-                refuse(index, problem)
+            problems += _complete_for_create(spec, item, report, required, count=index not in invalid)
+        for problem in problems:
+            refuse(index, problem)
+        if index in invalid:
             continue
         if stored is None:
             plan.creates.append(item)
             continue
         item.pk = stored.pk
         item.values[pk_name] = stored.pk
+        file_stamp = item.values.get(stamp_field.name) if stamp_field else None
         _diff(spec, item, stored)
+        if not item.changes:
+            report.unchanged += 1
+            continue
         if not may_change_status and spec.model is Question and "status" in item.changes:
             refuse(index, _status_change_refused(spec, item))
             continue
-        if item.changes:
-            plan.updates.append(item)
-        else:
-            report.unchanged += 1
+        if stamp_field and not overwrite_newer:
+            newer = _changed_since_file(spec, item, stamp_field, getattr(stored, stamp_field.attname), file_stamp)
+            if newer:
+                held_back[index] = newer
+                continue
+        plan.updates.append(item)
 
-    # Every refusal above took the record out of `pending`, so the plan
+    # Records refused or held back above are in no list of the plan, so it
     # holds valid records only.
-    for index in sorted(invalid):
-        report.problems.extend(invalid[index])
+    for index in sorted(invalid.keys() | held_back.keys()):
+        report.problems.extend(invalid.get(index) or [held_back[index]])
     report.invalid_records = len(invalid)
+    report.newer_records = len(held_back)
     report.created = len(plan.creates)
     report.updated = len(plan.updates)
     report.created_ids = [str(p.pk) for p in plan.creates if p.pk is not None]
-    report.updates = [
-        UpdatedRecord(
-            record_id=str(p.pk),
-            file=p.source.file,
-            record=p.source.number,
-            changes=[
-                FieldChange(
-                    field=_key_of(spec, name),
-                    before=_display(spec.model._meta.get_field(name), (p.before or {}).get(name)),
-                    after=_display(spec.model._meta.get_field(name), p.values.get(name)),
-                )
-                for name in p.changes
-            ],
-        )
-        for p in plan.updates
-    ]
+    report.updates = [_updated_record(spec, p) for p in plan.updates]
+    report.newer_updates = [_updated_record(spec, items[index]) for index in sorted(held_back)]
     if progress:
         progress(f"checking {spec.name}", len(records), len(records))
     return plan
+
+
+def _updated_record(spec: ModelSpec, item: _Pending) -> UpdatedRecord:
+    return UpdatedRecord(
+        record_id=str(item.pk),
+        file=item.source.file,
+        record=item.source.number,
+        changes=[
+            FieldChange(
+                field=_key_of(spec, name),
+                before=_display(spec.model._meta.get_field(name), (item.before or {}).get(name)),
+                after=_display(spec.model._meta.get_field(name), item.values.get(name)),
+            )
+            for name in item.changes
+        ],
+    )
+
+
+_NO_FAULTS: frozenset[str] = frozenset()
+CHANGED_SINCE_FILE = "changed in the database since this file was made"
+
+
+def _changed_since_file(
+    spec: ModelSpec, item: _Pending, stamp_field: NodeTimestampField, stored: Any, file_stamp: Any
+) -> Problem | None:
+    """A problem when the stored row's change timestamp is newer than the file's.
+
+    A record without a timestamp counts as older than any stored one; a
+    stored value that is not a timestamp cannot be compared and is no reason
+    to hold the record back. Both of the app's formats are compared as
+    instants (`StoredTimestamp` is a datetime).
+    """
+    if not isinstance(stored, datetime):
+        return None
+    if isinstance(file_stamp, datetime) and file_stamp >= stored:
+        return None
+    in_file = encodings.write_timestamp(file_stamp) if isinstance(file_stamp, datetime) else "none"
+    return Problem(
+        file=item.source.file,
+        record=item.source.number,
+        field=_key_of(spec, stamp_field.name),
+        reason=(
+            f"{CHANGED_SINCE_FILE} (stored {encodings.write_timestamp(stored)}, "
+            f"in the file {in_file}); it is left out unless the import overwrites newer rows"
+        ),
+        record_id=str(item.pk),
+        kind=Problem.NEWER,
+    )
 
 
 def _status_change_refused(spec: ModelSpec, item: _Pending) -> Problem:
@@ -414,7 +496,12 @@ def _convert_record(
         if kind == _KIND_TEXT and type(raw) is str:
             value = raw
             unstorable = None if raw.isascii() and "\x00" not in raw else text_problem(raw)
-        elif kind == _KIND_JSON and not tabular and type(raw) in _INLINE_JSON_TYPES:
+        elif (
+            kind == _KIND_JSON
+            and not tabular
+            and type(raw) in _INLINE_JSON_TYPES
+            and not (type(raw) is dict and encodings.LEGACY_TEXT_KEY in raw)
+        ):
             value = raw
             unstorable = None if raw is None else value_problem(raw)
         else:
@@ -424,6 +511,8 @@ def _convert_record(
                 unstorable = str(exc)
             else:
                 unstorable = value_problem(value) if type(value) in _RULED_TYPES else None
+                if type(value) is encodings.InvalidJSON:
+                    unstorable = text_problem(value)
         if unstorable:
             problems.append(
                 Problem(
@@ -484,22 +573,58 @@ def _fillable(model_field: models.Field) -> bool:
     return isinstance(model_field, NodeTimestampField) and model_field.set_on_create
 
 
-def _refuse_duplicates(
+DUPLICATE_CHOICES = ("refuse", "first", "last")
+
+
+def _handle_duplicates(
     spec: ModelSpec,
     records: list[SourceRecord],
-    pending: dict[int, _Pending],
+    items: dict[int, _Pending],
+    invalid: dict[int, list[Problem]],
     refuse: Callable[[int, Problem], None],
+    *,
+    on_duplicate: str,
+    report: ModelReport,
 ) -> None:
-    """An id (or natural key) given twice: which one is meant is unknowable, so all are refused."""
+    """An id (or natural key) given more than once.
+
+    `refuse` (the default): which copy is meant is unknowable, so every copy
+    is refused. `first` / `last`: that copy is imported (or refused for its
+    own faults) and the others are left out, each named in the report.
+    """
+    if on_duplicate not in DUPLICATE_CHOICES:
+        raise ValueError(f"on_duplicate must be one of {', '.join(DUPLICATE_CHOICES)}, not {on_duplicate!r}")
     seen: dict[Any, list[int]] = defaultdict(list)
-    for index, item in pending.items():
-        key = item.pk if item.pk is not None else (_natural_key(spec, item.values) if spec.natural_key else None)
+    for index, item in items.items():
+        key = item.pk if item.pk not in (None, "") else (_natural_key(spec, item.values) if spec.natural_key else None)
         if key is not None:
             seen[key].append(index)
+    id_key = _key_of(spec, spec.pk_field.name)
     for key, indexes in seen.items():
         if len(indexes) < 2:
             continue
         label = f"id {key}" if not isinstance(key, tuple) else "the same " + " / ".join(map(str, key))
+        record_id = str(key) if not isinstance(key, tuple) else None
+        if on_duplicate != "refuse":
+            kept = indexes[0] if on_duplicate == "first" else indexes[-1]
+            where = f"{records[kept].file} record {records[kept].number}"
+            for index in indexes:
+                if index == kept:
+                    continue
+                # Left out: its own faults no longer matter, it is not imported.
+                items.pop(index)
+                invalid.pop(index, None)
+                report.left_out.append(
+                    Problem(
+                        file=records[index].file,
+                        record=records[index].number,
+                        field=id_key,
+                        reason=f"left out: {label} is also in {where}, which is kept (on duplicate: {on_duplicate})",
+                        record_id=record_id,
+                        kind=Problem.LEFT_OUT,
+                    )
+                )
+            continue
         # Each message names a few of the others and counts the rest: naming
         # them all made the messages grow with the square of the repeats.
         head = indexes[: DUPLICATES_NAMED + 1]
@@ -514,77 +639,63 @@ def _refuse_duplicates(
                 Problem(
                     file=records[index].file,
                     record=records[index].number,
-                    field=_key_of(spec, spec.pk_field.name),
+                    field=id_key,
                     reason=f"{label} appears more than once (also {others})",
-                    record_id=str(key) if not isinstance(key, tuple) else None,
+                    record_id=record_id,
                 ),
             )
-    for indexes in seen.values():
-        if len(indexes) > 1:
-            for index in indexes:
-                pending.pop(index, None)
 
 
 def _resolve_missing_ids(
     spec: ModelSpec,
-    pending: dict[int, _Pending],
+    items: dict[int, _Pending],
+    invalid: dict[int, list[Problem]],
     refuse: Callable[[int, Problem], None],
     *,
     assign_ids: bool,
 ) -> None:
     if spec.pk_is_generated:
         return
-    missing = [index for index, item in pending.items() if item.pk in (None, "")]
+    missing = [index for index, item in items.items() if item.pk in (None, "")]
     if not missing:
         return
     if assign_ids and spec.model is Question:
         highest = question_services.max_question_number()
-        for item in pending.values():
+        for item in items.values():
             if isinstance(item.pk, str) and item.pk.startswith("q-") and item.pk[2:].isdigit():
                 highest = max(highest, int(item.pk[2:]))
-        for index in sorted(missing):
+        # Only records that are valid so far get a number: a refused one would waste it.
+        for index in sorted(i for i in missing if i not in invalid):
             highest += 1
-            pending[index].pk = f"q-{highest}"
-            pending[index].values[spec.pk_field.name] = pending[index].pk
-        return
+            items[index].pk = f"q-{highest}"
+            items[index].values[spec.pk_field.name] = items[index].pk
+        missing = [index for index in missing if index in invalid]
     hint = " (assign-ids numbers new questions)" if spec.model is Question else ""
-    required = spec.required_columns()
     for index in missing:
-        item = pending.pop(index)
-        source = item.source
-        refuse(index, Problem(file=source.file, record=source.number, field="id", reason=f"has no id{hint}"))
-        # Name every other gap too, so one run lists all that needs fixing.
-        for key in required:
-            if key != "id" and item.values.get(spec.columns[key].name) in (None, ""):
-                refuse(
-                    index,
-                    Problem(
-                        file=source.file,
-                        record=source.number,
-                        field=key,
-                        reason="is missing (required for a new record)",
-                    ),
-                )
+        item = items[index]
+        item.pk = None
+        item.missing_id = True
+        if "id" not in item.faulted:
+            refuse(index, Problem(file=item.source.file, record=item.source.number, field="id", reason=f"has no id{hint}"))
 
 
 def _refuse_missing_references(
     spec: ModelSpec,
-    pending: dict[int, _Pending],
+    items: dict[int, _Pending],
     refuse: Callable[[int, Problem], None],
     created_question_ids: set[str],
 ) -> None:
     relations = [f for f in spec.model._meta.concrete_fields if f.is_relation]
     if not relations:
         return
-    wanted = {item.values[f.name] for item in pending.values() for f in relations if f.name in item.values}
+    wanted = {item.values[f.name] for item in items.values() for f in relations if f.name in item.values}
     wanted.discard(None)
     known = set(created_question_ids)
     target = relations[0].related_model
     unknown = list(wanted - known)
     for chunk in _chunks(unknown, _read_chunk()):
         known.update(target.objects.filter(pk__in=chunk).values_list("pk", flat=True))
-    for index in list(pending):
-        item = pending[index]
+    for index, item in items.items():
         for f in relations:
             value = item.values.get(f.name)
             if value is not None and value not in known:
@@ -597,12 +708,10 @@ def _refuse_missing_references(
                         reason=f"{target._meta.verbose_name} {value} does not exist",
                     ),
                 )
-                pending.pop(index, None)
-                break
 
 
 def _load_existing(
-    spec: ModelSpec, pending: dict[int, _Pending], progress: Progress | None
+    spec: ModelSpec, items: dict[int, _Pending], progress: Progress | None
 ) -> dict[Any, models.Model]:
     """The stored rows the records name.
 
@@ -613,7 +722,7 @@ def _load_existing(
     """
     manager = spec.model._default_manager.order_by()
     existing: dict[Any, models.Model] = {}
-    pks = [item.pk for item in pending.values() if item.pk is not None]
+    pks = [item.pk for item in items.values() if item.pk is not None]
     found: list[Any] = []
     size = _read_chunk()
     for chunk in _chunks(pks, size):
@@ -627,7 +736,7 @@ def _load_existing(
         # Rows are looked up by the question they hang off, then matched in Python.
         anchor = next(n for n in spec.natural_key if spec.model._meta.get_field(n).is_relation)
         anchor_field = spec.model._meta.get_field(anchor)
-        by_key = [item for item in pending.values() if item.pk is None]
+        by_key = [item for item in items.values() if item.pk is None and not item.missing_id]
         anchors = list({item.values.get(anchor) for item in by_key} - {None})
         for chunk in _chunks(anchors, ROW_READ_CHUNK):
             for row in manager.filter(**{f"{anchor_field.attname}__in": chunk}):
@@ -671,20 +780,67 @@ def _check_choices(
     return problems
 
 
-def _complete_for_create(
-    spec: ModelSpec, item: _Pending, report: ModelReport, required: list[str]
+def _check_json_values(
+    spec: ModelSpec, item: _Pending, stored: models.Model | None, json_fields: list[NodeJSONField]
 ) -> list[Problem]:
-    """Fill a new row's derived values and check nothing required is missing."""
+    """New JSON values against their column's shape (`core.shapes`).
+
+    A value equal to the stored one is no change and passes, whatever its
+    shape. Legacy text (`InvalidJSON`, marked as such by an export) comes
+    back byte for byte: kept where it is stored, restored into a row the
+    import creates, but never written over another stored value.
+    """
+    problems = []
+    values = item.values
+    for model_field in json_fields:
+        value = values.get(model_field.name)
+        if value is None:
+            continue
+        shape = model_field.shape
+        if type(value) is encodings.InvalidJSON:
+            old = getattr(stored, model_field.attname) if stored is not None else None
+            if stored is None or (type(old) is encodings.InvalidJSON and str(old) == str(value)):
+                continue  # kept as stored, or restored from an export into a new row
+            reason = (
+                f"is marked as legacy text ({_shown(str(value))}) that is not JSON; an import may keep "
+                "such text where it is stored, not write it over another value"
+            )
+        elif shape is None or shape.accepts(value):
+            continue
+        elif stored is not None and _same(model_field, getattr(stored, model_field.attname), value):
+            continue  # the stored value, whatever its shape: no change
+        else:
+            reason = shape.problem(value) or f"must be {shape.description}"
+        problems.append(
+            Problem(
+                file=item.source.file,
+                record=item.source.number,
+                field=_key_of(spec, model_field.name),
+                reason=reason,
+                record_id=str(item.pk) if item.pk is not None else None,
+            )
+        )
+    return problems
+
+
+def _complete_for_create(
+    spec: ModelSpec, item: _Pending, report: ModelReport, required: list[str], *, count: bool = True
+) -> list[Problem]:
+    """Fill a new row's derived values and check nothing required is missing
+    (a value already refused for another reason is not named again)."""
     if spec.create_defaults:
         converters = {key: (f, _converter_for(f)) for key, f in spec.columns.items()}
         for key, raw in spec.create_defaults(item.source.data).items():
             model_field, convert = converters[key]
-            if model_field.name not in item.values or item.values[model_field.name] is None:
+            if key not in item.faulted and item.values.get(model_field.name) is None:
                 item.values[model_field.name] = convert(raw, False)
-                report.defaulted_keys[key] += 1
+                if count:
+                    report.defaulted_keys[key] += 1
     problems = []
     for key in required:
         name = spec.columns[key].name
+        if key in item.faulted or (key == "id" and item.missing_id):
+            continue
         if item.values.get(name) in (None, ""):
             problems.append(
                 Problem(
@@ -701,12 +857,15 @@ def _complete_for_create(
 def _diff(spec: ModelSpec, item: _Pending, stored: models.Model) -> None:
     """Which fields the record changes. Bookkeeping timestamps alone are no change."""
     bookkeeping = spec.bookkeeping_fields
+    tabular = item.source.tabular
     changed = []
     for name, value in item.values.items():
         model_field = spec.model._meta.get_field(name)
         if model_field.primary_key or name in bookkeeping:
             continue
-        if not _same(model_field, getattr(stored, model_field.attname), value):
+        old = getattr(stored, model_field.attname)
+        if not _same(model_field, old, value) and not (tabular and value is None and old == ""):
+            # (A CSV/XLSX cell cannot tell '' from NULL: an empty cell over '' is no change.)
             changed.append(name)
     if not changed:
         return
@@ -759,12 +918,17 @@ def _to_json_value(raw: Any, tabular: bool) -> Any:
     if raw is None:
         return None
     if tabular and isinstance(raw, str):
+        if raw == "":
+            return None  # an empty cell, as the export writes NULL
         try:
-            return parse_json(raw)
+            raw = parse_json(raw)
         except ValueError as exc:
             raise InvalidValue(f"is not valid JSON: {exc}") from None
         except RecursionError:
             raise InvalidValue(_TOO_DEEP) from None
+    if type(raw) is dict:
+        legacy = encodings.legacy_text_of(raw)
+        return raw if legacy is None else legacy
     if isinstance(raw, float):
         if not math.isfinite(raw):
             raise InvalidValue("is not a finite number")

@@ -101,6 +101,14 @@ class ModelSpec:
             if isinstance(f, NodeTimestampField) and (f.set_on_change or f.set_on_create)
         )
 
+    @property
+    def change_timestamp_field(self) -> NodeTimestampField | None:
+        """The timestamp every change moves on (`last_updated`), if the table has one."""
+        for model_field in self.model._meta.concrete_fields:
+            if isinstance(model_field, NodeTimestampField) and model_field.set_on_change:
+                return model_field
+        return None
+
     def required_columns(self) -> list[str]:
         """Keys a record must carry to create a row: NOT NULL without any default."""
         required = []

@@ -68,6 +68,7 @@ def store_upload(
     skip_invalid: bool,
     assign_ids: bool,
     report: dict[str, Any],
+    on_duplicate: str = "refuse",
 ) -> ImportUpload:
     """Keep an upload and its dry-run report until it is confirmed or cancelled."""
     with transaction.atomic():
@@ -80,6 +81,7 @@ def store_upload(
             model=model or "",
             skip_invalid=skip_invalid,
             assign_ids=assign_ids,
+            on_duplicate=on_duplicate,
         )
         _write_parts(upload, ImportUploadPart.FILE, content)
         _write_parts(upload, ImportUploadPart.REPORT, _report_bytes(report))
@@ -119,8 +121,16 @@ def replace_report(*, upload: ImportUpload, report: dict[str, Any]) -> None:
         _write_parts(upload, ImportUploadPart.REPORT, _report_bytes(report))
 
 
-def import_upload(*, upload: ImportUpload, user_label: str, actor: question_services.Actor) -> ImportReport:
-    """Import the upload for good, with the options chosen at upload.
+def import_upload(
+    *,
+    upload: ImportUpload,
+    user_label: str,
+    actor: question_services.Actor,
+    skip_invalid: bool | None = None,
+    overwrite_newer: bool = False,
+) -> ImportReport:
+    """Import the upload for good, with the options chosen at upload (and
+    on the preview: `skip_invalid`, when given, and `overwrite_newer`).
 
     On success the upload is gone. A refused or failed import writes
     nothing and keeps the upload, its report replaced by the import's (the
@@ -138,8 +148,10 @@ def import_upload(*, upload: ImportUpload, user_label: str, actor: question_serv
                     user_label=user_label,
                     actor=actor,
                     dry_run=False,
-                    skip_invalid=upload.skip_invalid,
+                    skip_invalid=upload.skip_invalid if skip_invalid is None else skip_invalid,
                     assign_ids=upload.assign_ids,
+                    overwrite_newer=overwrite_newer,
+                    on_duplicate=upload.on_duplicate,
                 )
                 if report.error:
                     raise _Refused(report)  # rolls back the claim with the rest

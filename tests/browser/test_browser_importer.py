@@ -10,6 +10,8 @@ import re
 from browser_support import log_in, make_admin_user, make_question
 from playwright.sync_api import expect
 
+from core import encodings
+
 UPDATED_ANSWER = "A primary key identifies a row; it is unique and never NULL."
 
 
@@ -57,7 +59,11 @@ def test_importer_fixes_a_bad_record_then_imports_with_history(page) -> None:
     make_question(id="q-301", question="What is a primary key?", answer="It identifies a row.",
                   channel="databases", sub_channel="sql")
     make_admin_user(username="ines", role="importer")
-    good_update = export_record("q-301", question="What is a primary key?", answer=UPDATED_ANSWER)
+    # Exported after q-301 was last changed: the file is not older than the row.
+    good_update = export_record(
+        "q-301", question="What is a primary key?", answer=UPDATED_ANSWER,
+        lastUpdated=encodings.format_node_timestamp(encodings.node_now()),
+    )
     good_new = export_record("q-9001")
     bad = export_record("q-9002")
     del bad["answer"]

@@ -13,7 +13,8 @@ from django.db import connection
 
 from core.db.errors import describe_database_error
 from core.importing.readers import cyclic_gc_paused, read_paths
-from core.importing.services import import_files
+from core.importing.report import refusal_sentence
+from core.importing.services import DUPLICATE_CHOICES, import_files
 from core.importing.specs import IMPORT_ORDER, spec_named
 from interview.services import OPERATOR
 
@@ -42,6 +43,19 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--assign-ids", action="store_true", help="give questions without an id the next q-<n> ids"
+        )
+        parser.add_argument(
+            "--overwrite-newer",
+            action="store_true",
+            help="also update records whose row changed in the database since the file was made "
+            "(its lastUpdated is newer than the file's, or the file gives none); without it they are held back",
+        )
+        parser.add_argument(
+            "--on-duplicate",
+            choices=DUPLICATE_CHOICES,
+            default="refuse",
+            help="an id given more than once: refuse every copy (default), or import the first or the last "
+            "copy and leave out the others",
         )
         parser.add_argument("--report", metavar="FILE", help="write the full report (every problem) as JSON")
         parser.add_argument(
@@ -86,6 +100,8 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
                 skip_invalid=options["skip_invalid"],
                 assign_ids=options["assign_ids"],
+                overwrite_newer=options["overwrite_newer"],
+                on_duplicate=options["on_duplicate"],
                 progress=self._bar.update,
             )
             del files
@@ -99,6 +115,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {problem}")
             if len(problems) > limit:
                 self.stdout.write(f"  ... and {len(problems) - limit:,} more (see --report)")
+        left_out = report.left_out
+        if left_out:
+            self.stdout.write(f"Duplicates left out ({len(left_out):,}):")
+            for note in left_out[:limit]:
+                self.stdout.write(f"  {note}")
+            if len(left_out) > limit:
+                self.stdout.write(f"  ... and {len(left_out) - limit:,} more (see --report)")
         for line in report.summary_lines():
             self.stdout.write(line)
         self.stdout.write(f"total {time.perf_counter() - started:.2f} s")
@@ -115,8 +138,23 @@ class Command(BaseCommand):
                     returncode=EXIT_REFUSED,
                 ) from None
             self.stdout.write(f"report written to {options['report']}")
+        if report.refused:
+            raise CommandError(self._refusal(report), returncode=EXIT_REFUSED)
         if report.error:
             raise CommandError(report.error, returncode=EXIT_REFUSED)
+
+    def _refusal(self, report: Any) -> str:
+        """The refusal, pointing to the problems above and to the options that go on."""
+        totals = report.totals()
+        valid = totals["created"] + totals["updated"]
+        hints = []
+        if report.newer_records:
+            hints.append(
+                f"--overwrite-newer updates the {report.newer_records:,} record"
+                f"{'s' if report.newer_records != 1 else ''} changed in the database since the file was made"
+            )
+        hints.append(f"--skip-invalid imports the {valid:,} valid record{'s' if valid != 1 else ''} and leaves out the rest")
+        return f"{refusal_sentence(problems=len(report.problems), where='above')} Fix them, or run again: {'; '.join(hints)}."
 
 
 class _ProgressBar:
