@@ -74,7 +74,7 @@ serve: $(STAMP)
 
 # Every benchmark, on SQLite and on a loopback sqld: admin screens (queries
 # and median time per page view), import speed against django-import-export's
-# default path, dump/restore of ~30,000 questions, 8 clients reading and
+# default path, export memory at 30,000 and 120,000 questions, dump/restore of ~30,000 questions, 8 clients reading and
 # saving at once against gunicorn for 60 s (errors, p50/p95 per kind).
 # `make bench BENCH_ARGS=--quick` for a smoke run.
 bench: $(STAMP)
