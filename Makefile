@@ -25,13 +25,15 @@ install: $(STAMP)
 # the README shows runs as written), the admin database's migrations, the
 # content schema (db_push: creates the app's tables on an empty database,
 # adds only what is missing on an existing one; skipped when read-only).
+# The job runner (big imports and exports) runs beside the server and
+# stops with it (deploy/with_job_runner.sh).
 run: $(STAMP)
 	$(PY) -m core.env
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
 	DJANGO_DEBUG=1 $(PY) manage.py db_push --yes --unless-read-only
 	DJANGO_DEBUG=1 $(PY) manage.py ensure_superuser
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo --if-empty
-	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=1 sh deploy/with_job_runner.sh $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The SQLite pass must not follow a developer's .env to a real database.
 NO_TURSO := TURSO_DATABASE_URL= TURSO_AUTH_TOKEN= TURSO_DATABASE_URL_RO= TURSO_AUTH_TOKEN_RO= ADMIN_DATABASE_URL= ADMIN_AUTH_TOKEN=
@@ -61,17 +63,18 @@ screenshots: $(STAMP) browser
 
 # The production configuration: gunicorn + WhiteNoise, settings from the
 # environment or .env (docs/serving.md; deploy/production.env.example).
-# Refuses to start without DJANGO_SECRET_KEY. SERVE_MIGRATE=0 skips migrate
+# Refuses to start without DJANGO_SECRET_KEY. The job runner runs beside
+# gunicorn and stops with it (deploy/with_job_runner.sh). SERVE_MIGRATE=0 skips migrate
 # (e.g. for the second and later instances of one deploy).
 SERVE_MIGRATE ?= 1
 serve: $(STAMP)
 	@if [ "$(SERVE_MIGRATE)" = "1" ]; then $(PY) manage.py migrate --no-input; fi
 	OI_STATIC_MANIFEST=1 $(PY) manage.py collectstatic --no-input --verbosity 0
-	OI_STATIC_MANIFEST=1 GUNICORN_BIND="$${GUNICORN_BIND:-$(HOST):$(PORT)}" $(VENV)/bin/gunicorn --config gunicorn.conf.py
+	OI_STATIC_MANIFEST=1 GUNICORN_BIND="$${GUNICORN_BIND:-$(HOST):$(PORT)}" sh deploy/with_job_runner.sh $(PY) $(VENV)/bin/gunicorn --config gunicorn.conf.py
 
 # Every benchmark, on SQLite and on a loopback sqld: admin screens (queries
 # and median time per page view), import speed against django-import-export's
-# default path, dump/restore of ~30,000 questions, 8 clients reading and
+# default path, export memory at 30,000 and 120,000 questions, dump/restore of ~30,000 questions, 8 clients reading and
 # saving at once against gunicorn for 60 s (errors, p50/p95 per kind).
 # `make bench BENCH_ARGS=--quick` for a smoke run.
 bench: $(STAMP)

@@ -10,7 +10,9 @@
    in the local admin database.
 2. Import (bench/import_bench.py): rows/s, round trips and peak memory of
    `import_content` against django-import-export's default path.
-3. Dump and restore (bench/dump_restore_bench.py) of ~30,000 questions on sqld.
+3. Export (bench/export_bench.py): seconds and peak memory of exporting
+   30,000 and 120,000 questions in each format (goal: flat).
+   Dump and restore (bench/dump_restore_bench.py) of ~30,000 questions on sqld.
 4. Markdown rendering (bench/markdown_bench.py): the renderer before against
    today's, on pathological and real explanations (no database).
 5. Search (bench/search_bench.py): the questions list's full-text search
@@ -156,6 +158,10 @@ def main() -> None:
         admin_screens(workdir, copies=copies, views=views)
         print("\n## Import\n", flush=True)
         run([PYTHON, "bench/import_bench.py", "--rows", str(rows)], env=bench_env())
+        print("\n## Export: peak memory by list size (streamed, SQLite)\n", flush=True)
+        sizes = ["3000", "12000"] if args.quick else ["30000", "120000"]
+        # Prints whether the goal (flat) is met; a miss does not stop the other steps.
+        subprocess.run([PYTHON, "bench/export_bench.py", "--questions", *sizes], cwd=PROJECT_DIR, env=bench_env())
         print("\n## Dump and restore on sqld\n", flush=True)
         run([PYTHON, "bench/dump_restore_bench.py", "--questions", str(rows)], env=bench_env())
         print("\n## Markdown rendering\n", flush=True)

@@ -142,3 +142,16 @@ class AppUserAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="password set", ordering="password_is_set")
     def has_password(self, obj: AppUser) -> bool:
         return bool(obj.password_is_set)
+
+
+def _without_the_job_runners_own_admin() -> None:
+    """The job runner's queue (django-tasks-db registers it here) is not a
+    screen of this admin: a job is read on its own page, by its owner
+    (core/importing/job_views.py), and the queue rows hold tracebacks."""
+    from django_tasks_db.models import DBTaskResult
+
+    if admin.site.is_registered(DBTaskResult):
+        admin.site.unregister(DBTaskResult)
+
+
+_without_the_job_runners_own_admin()

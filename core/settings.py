@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "axes",  # login throttling, state in the database (see the production block)
     "django_filters",
     "import_export",
+    # The job runner for big imports and exports: Django's task framework
+    # (backported) with its queue in the admin database (`manage.py db_worker`).
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "interview",
     "learning",
@@ -149,6 +153,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+
+# Big imports and exports run as background jobs in the job runner
+# (`manage.py db_worker`, started by `make run` and `make serve`), with a
+# progress page; smaller ones stay in the request, where they take about a
+# second. An import counts the records of its upload, an export the rows of
+# the filtered list.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+IMPORT_BACKGROUND_MIN_RECORDS = int(ENV.get("OI_IMPORT_BACKGROUND_MIN_RECORDS", "2000"))
+EXPORT_BACKGROUND_MIN_ROWS = int(ENV.get("OI_EXPORT_BACKGROUND_MIN_ROWS", "2000"))
+# A running job writes its progress (and reads whether it was cancelled) at
+# most this often: each is a round trip to the admin database.
+JOB_PROGRESS_SECONDS = float(ENV.get("OI_JOB_PROGRESS_SECONDS", "0.5"))
+# A running job silent this long lost its worker (killed, machine gone).
+JOB_STALE_AFTER_SECONDS = float(ENV.get("OI_JOB_STALE_AFTER_SECONDS", "120"))
 
 LOGGING = {
     "version": 1,

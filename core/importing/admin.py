@@ -19,6 +19,11 @@ It adds three admin URLs under the model's changelist:
   uploader reaches it;
 - `export/?format=json|csv|xlsx&<the changelist's filters>`: the filtered list.
 
+A confirmed import of `IMPORT_BACKGROUND_MIN_RECORDS` records or more, and
+an export of `EXPORT_BACKGROUND_MIN_ROWS` rows or more, run as background
+jobs (core/importing/jobs.py) and answer with the job's page
+(core/importing/job_views.py) instead of waiting in the request.
+
 Only users with `interview.import_content` see or reach import, and with
 `interview.export_content` export (403 otherwise). The changelist's object
 tools get the buttons when the admin has no template of its own; an admin
@@ -43,6 +48,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from core.importing.exporting import EXPORT_FORMATS, ExportError, export_queryset
+from core.importing.job_views import BackgroundJobViewsMixin
+from core.importing.jobs import active_job_for_upload, start_export_job, start_import_job
 from core.importing.readers import SUPPORTED_SUFFIXES, cyclic_gc_paused, read_bytes
 from core.importing.report import Problem, refusal_sentence
 from core.importing.services import import_files
@@ -102,7 +109,7 @@ class ImportUploadForm(forms.Form):
         return upload
 
 
-class ImportExportAdminMixin:
+class ImportExportAdminMixin(BackgroundJobViewsMixin):
     """Adds import and export views and buttons to a ModelAdmin (see module docstring)."""
 
     import_preview_template = "admin/importing/preview.html"
@@ -130,6 +137,7 @@ class ImportExportAdminMixin:
             path("import/", view(self.import_view), name=f"{info}_import"),
             path("import/<str:token>/", view(self.import_preview_view), name=f"{info}_import_preview"),
             path("export/", view(self.export_action), name=f"{info}_export"),
+            *self.job_urls(),
             *super().get_urls(),
         ]
 
@@ -168,6 +176,15 @@ class ImportExportAdminMixin:
         request.GET = query
         changelist = self.get_changelist_instance(request)
         queryset = changelist.get_queryset(request)
+        if queryset.count() >= settings.EXPORT_BACKGROUND_MIN_ROWS:
+            job = start_export_job(
+                user=request.user,
+                model=self.model,
+                file_format=file_format,
+                query=query.urlencode(),
+                admin_site=self.admin_site.name,
+            )
+            return HttpResponseRedirect(self.job_url(job))
         try:
             exported = export_queryset(queryset=queryset, file_format=file_format)
         except ExportError as exc:
@@ -239,6 +256,10 @@ class ImportExportAdminMixin:
         if upload is None:
             # Also for someone else's upload: its existence is not shown.
             raise Http404("No such import: it was confirmed, cancelled or has expired.")
+        job = active_job_for_upload(upload=upload)
+        if job is not None:
+            # Being imported in the background: its page shows how far.
+            return HttpResponseRedirect(self.job_url(job))
         if request.method == "POST":
             if "cancel" in request.POST:
                 discard_upload(upload=upload)
@@ -294,15 +315,29 @@ class ImportExportAdminMixin:
         return TemplateResponse(request, self.import_preview_template, context)
 
     def _confirm_import(self, request: HttpRequest, upload: ImportUpload) -> HttpResponse:
+        # The preview's choices: leave the records with problems out,
+        # overwrite the rows changed since the file was made.
+        skip_invalid = upload.skip_invalid or request.POST.get("skip_invalid") == "1"
+        overwrite_newer = request.POST.get("overwrite_newer") == "1"
+        if upload_report(upload=upload)["totals"]["received"] >= settings.IMPORT_BACKGROUND_MIN_RECORDS:
+            ImportUpload.objects.filter(pk=upload.pk).update(
+                skip_invalid=skip_invalid, overwrite_newer=overwrite_newer
+            )
+            upload.skip_invalid, upload.overwrite_newer = skip_invalid, overwrite_newer
+            job = start_import_job(upload=upload, user=request.user, admin_site=self.admin_site.name)
+            if job is None:
+                job = active_job_for_upload(upload=upload)
+            if job is not None:
+                return HttpResponseRedirect(self.job_url(job))
+            messages.warning(request, f"The import of {upload.filename} has already finished.")
+            return HttpResponseRedirect(self._changelist_url())
         try:
             report = import_upload(
                 upload=upload,
                 user_label=request.user.get_username(),
                 actor=request.user,
-                # The preview's choices: leave the records with problems out,
-                # overwrite the rows changed since the file was made.
-                skip_invalid=upload.skip_invalid or request.POST.get("skip_invalid") == "1",
-                overwrite_newer=request.POST.get("overwrite_newer") == "1",
+                skip_invalid=skip_invalid,
+                overwrite_newer=overwrite_newer,
             )
         except UploadGone:
             messages.warning(request, f"The import of {upload.filename} was already confirmed or cancelled.")

@@ -29,9 +29,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from core.importing.readers import cyclic_gc_paused, read_bytes
+from core.importing.readers import SourceFile, cyclic_gc_paused, read_bytes
 from core.importing.report import ImportReport
-from core.importing.services import import_files
+from core.importing.services import Progress, import_files
 from core.models import ImportUpload, ImportUploadPart
 from interview import services as question_services
 
@@ -137,28 +137,70 @@ def import_upload(
     report's `error` says why). Raises UploadGone when another request
     confirmed or cancelled the upload first.
     """
+    if skip_invalid is not None:
+        upload.skip_invalid = skip_invalid
+    upload.overwrite_newer = overwrite_newer
     with cyclic_gc_paused():
-        source = read_bytes(name=upload.filename, content=upload_content(upload=upload), model=upload.model or None)
+        source = _source(upload)
         try:
             with transaction.atomic():
                 if not claim_upload(upload=upload):
                     raise UploadGone
-                report = import_files(
-                    files=[source],
-                    user_label=user_label,
-                    actor=actor,
-                    dry_run=False,
-                    skip_invalid=upload.skip_invalid if skip_invalid is None else skip_invalid,
-                    assign_ids=upload.assign_ids,
-                    overwrite_newer=overwrite_newer,
-                    on_duplicate=upload.on_duplicate,
-                )
+                report = _import(upload, source, user_label=user_label, actor=actor, progress=None)
                 if report.error:
                     raise _Refused(report)  # rolls back the claim with the rest
         except _Refused as refused:
             replace_report(upload=upload, report=refused.report.to_dict())
             return refused.report
     return report
+
+
+def import_upload_in_job(
+    *, upload: ImportUpload, user_label: str, actor: question_services.Actor, progress: Progress
+) -> ImportReport:
+    """Import the upload for good from a background job (core/importing/jobs.py).
+
+    As `import_upload`, but the admin database is not held in a transaction
+    while the content is imported, so the job's progress (written there)
+    shows meanwhile; the job itself stands for the claim (one job per
+    upload), and the upload is deleted once the import is committed.
+    `progress` may raise to stop the import: the content transaction rolls
+    back and the upload stays.
+    """
+    with cyclic_gc_paused():
+        progress("reading the file", 0, upload.size)
+        report = _import(upload, _source(upload), user_label=user_label, actor=actor, progress=progress)
+    if report.error:
+        replace_report(upload=upload, report=report.to_dict())
+    else:
+        discard_upload(upload=upload)
+    return report
+
+
+def _source(upload: ImportUpload) -> SourceFile:
+    return read_bytes(name=upload.filename, content=upload_content(upload=upload), model=upload.model or None)
+
+
+def _import(
+    upload: ImportUpload,
+    source: SourceFile,
+    *,
+    user_label: str,
+    actor: question_services.Actor,
+    progress: Progress | None,
+) -> ImportReport:
+    """The import of an upload, with the options chosen at upload and on its preview."""
+    return import_files(
+        files=[source],
+        user_label=user_label,
+        actor=actor,
+        dry_run=False,
+        skip_invalid=upload.skip_invalid,
+        assign_ids=upload.assign_ids,
+        overwrite_newer=upload.overwrite_newer,
+        on_duplicate=upload.on_duplicate,
+        progress=progress,
+    )
 
 
 def claim_upload(*, upload: ImportUpload) -> bool:

@@ -15,4 +15,9 @@ class Migration(migrations.Migration):
             name='on_duplicate',
             field=models.CharField(db_default='refuse', default='refuse', max_length=8),
         ),
+        migrations.AddField(
+            model_name='importupload',
+            name='overwrite_newer',
+            field=models.BooleanField(db_default=False, default=False),
+        ),
     ]

@@ -158,23 +158,33 @@ class Command(BaseCommand):
 
 
 class _ProgressBar:
-    """One line on stderr, redrawn in place; silent when stderr is not a terminal."""
+    """Progress on stderr: on a terminal one line redrawn in place; otherwise
+    (a log, a CI job) plain lines, at each new stage, at its end and at
+    most every `PLAIN_EVERY_SECONDS` between."""
 
     WIDTH = 30
+    PLAIN_EVERY_SECONDS = 5.0
 
     def __init__(self, stream: Any) -> None:
         self.stream = stream
-        self.enabled = hasattr(stream, "isatty") and stream.isatty()
+        self.terminal = hasattr(stream, "isatty") and stream.isatty()
         self.last_stage = ""
+        self.last_done = -1
         self.last_draw = 0.0
 
     def update(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
         now = time.monotonic()
-        if stage == self.last_stage and done < total and now - self.last_draw < 0.1:
+        same_stage = stage == self.last_stage
+        if not self.terminal:
+            if same_stage and (done == self.last_done or (done < total and now - self.last_draw < self.PLAIN_EVERY_SECONDS)):
+                return
+            self.last_stage, self.last_done, self.last_draw = stage, done, now
+            self.stream.write(f"{stage}: {done:,}/{total:,}\n")
+            self.stream.flush()
             return
-        if stage != self.last_stage and self.last_stage:
+        if same_stage and done < total and now - self.last_draw < 0.1:
+            return
+        if not same_stage and self.last_stage:
             self.stream.write("\n")
         self.last_stage, self.last_draw = stage, now
         filled = int(self.WIDTH * done / total) if total else self.WIDTH
@@ -182,6 +192,6 @@ class _ProgressBar:
         self.stream.flush()
 
     def finish(self) -> None:
-        if self.enabled and self.last_stage:
+        if self.terminal and self.last_stage:
             self.stream.write("\n")
             self.stream.flush()
