@@ -11,9 +11,12 @@
 2. Import (bench/import_bench.py): rows/s, round trips and peak memory of
    `import_content` against django-import-export's default path.
 3. Dump and restore (bench/dump_restore_bench.py) of ~30,000 questions on sqld.
-4. Markdown rendering (bench/markdown_bench.py): the renderer before against
+4. Dashboard and facet counts (bench/dashboard_bench.py): the admin home
+   page, the questions list with "show counts" on, and the data-quality
+   recount, at 30,000 and 300,000 questions on SQLite.
+5. Markdown rendering (bench/markdown_bench.py): the renderer before against
    today's, on pathological and real explanations (no database).
-5. Load (bench/load_bench.py): 8 signed-in clients mixing list, search,
+6. Load (bench/load_bench.py): 8 signed-in clients mixing list, search,
    change-page reads and saves against gunicorn as `make serve` runs it,
    for 60 s on SQLite and 60 s on sqld: errors and p50/p95 per kind.
 
@@ -136,6 +139,11 @@ def main() -> None:
         run([PYTHON, "bench/import_bench.py", "--rows", str(rows)], env=bench_env())
         print("\n## Dump and restore on sqld\n", flush=True)
         run([PYTHON, "bench/dump_restore_bench.py", "--questions", str(rows)], env=bench_env())
+        for questions in (3000, 30000) if args.quick else (30000, 300000):
+            print(f"\n## Dashboard and facet counts at {questions:,} questions (SQLite)\n", flush=True)
+            run([PYTHON, "bench/dashboard_bench.py", "--questions", str(questions), "--views", str(views),
+                 "--db", str(workdir / f"dashboard-{questions}.sqlite3")], env=bench_env())
+            (workdir / f"dashboard-{questions}.sqlite3").unlink(missing_ok=True)
         print("\n## Markdown rendering\n", flush=True)
         run([PYTHON, "bench/markdown_bench.py", "--explanations", str(500 if args.quick else 2000)], env=bench_env())
         print("\n## Load: 8 clients against gunicorn (2 workers x 4 threads)\n", flush=True)

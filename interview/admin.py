@@ -36,7 +36,9 @@ from interview.filters import (
     FlaggedDifficultyFilter,
     FlagSourceFilter,
     HasDiagramFilter,
+    HasExplanationFilter,
     HasSummaryFilter,
+    InvalidJSONFilter,
     RangeListFilter,
     StatusFilter,
     SubChannelFilter,
@@ -171,7 +173,9 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
         "voice_suitable",
         "is_new",
         HasDiagramFilter,
+        HasExplanationFilter,
         HasSummaryFilter,
+        InvalidJSONFilter,
         RangeListFilter,
     ]
     list_per_page = 100

@@ -240,6 +240,17 @@ def _label(field: models.Field | None, name: str) -> str:
     return str(field.verbose_name)
 
 
+def field_labels(names: list[str], *, model: type[models.Model] | None = None) -> list[str]:
+    """What people call the fields a history entry lists (`sub_channel` is "sub channel",
+    `eli5` is "ELI5"): each model field's label; a name the model lacks, spaced out."""
+    if model is None:
+        from interview.models import Question
+
+        model = Question
+    fields = {f.name: f for f in model._meta.concrete_fields}
+    return [_label(fields.get(str(name)), str(name)) for name in names]
+
+
 def comparison_for(*, name: str, field: models.Field | None, before: Any, after: Any) -> FieldComparison:
     """The comparison class that fits this field (or, for an unknown key, the values)."""
     label = _label(field, name)

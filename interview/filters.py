@@ -18,7 +18,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.db import models
 from django.http import HttpRequest
 
-from interview import selectors
+from interview import quality, selectors
 from interview.models import HistoryEventSource, QuestionStatus
 
 
@@ -116,7 +116,7 @@ class PresenceFilter(admin.SimpleListFilter):
         return [("yes", "Yes"), ("no", "No")]
 
     def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
-        empty = models.Q(**{f"{self.field_name}__isnull": True}) | models.Q(**{self.field_name: ""})
+        empty = quality.missing_text(self.field_name)
         if self.value() == "yes":
             return queryset.exclude(empty)
         if self.value() == "no":
@@ -128,6 +128,28 @@ class HasDiagramFilter(PresenceFilter):
     title = "has diagram"
     parameter_name = "has_diagram"
     field_name = "diagram"
+
+
+class HasExplanationFilter(PresenceFilter):
+    title = "has explanation"
+    parameter_name = "has_explanation"
+    field_name = "explanation"
+
+
+class InvalidJSONFilter(admin.SimpleListFilter):
+    """Questions whose JSON column holds legacy text that is not JSON (the home page counts them)."""
+
+    title = "not valid JSON in"
+    parameter_name = "invalid_json"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(name, label.capitalize()) for name, label in quality.json_columns()]
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        names = {name for name, _ in quality.json_columns()}
+        if self.value() in names:
+            return queryset.filter(quality.invalid_json(self.value()))
+        return queryset
 
 
 class HasSummaryFilter(admin.SimpleListFilter):
