@@ -30,18 +30,19 @@ from core.importing.admin import ImportExportAdminMixin
 from core.ratelimit import seconds_until_allowed
 from interview import compare, selectors, services
 from interview.filters import (
-    ChannelFilter,
+    ChannelPickerFilter,
     FlaggedChannelFilter,
     FlaggedDateFilter,
     FlaggedDifficultyFilter,
     FlagSourceFilter,
+    GroupedBooleanFilter,
+    GroupedChoicesFilter,
     HasDiagramFilter,
     HasExplanationFilter,
     HasSummaryFilter,
     InvalidJSONFilter,
     RangeListFilter,
     StatusFilter,
-    SubChannelFilter,
 )
 from interview.forms import FlagForm, QuestionForm
 from interview.models import (
@@ -167,11 +168,10 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
     search_help_text = "Searches id (exact), question, answer, tags and companies."
     list_filter = [
         StatusFilter,
-        ChannelFilter,
-        SubChannelFilter,
-        "difficulty",
-        "voice_suitable",
-        "is_new",
+        ChannelPickerFilter,
+        ("difficulty", GroupedChoicesFilter),
+        ("voice_suitable", GroupedBooleanFilter),
+        ("is_new", GroupedBooleanFilter),
         HasDiagramFilter,
         HasExplanationFilter,
         HasSummaryFilter,
