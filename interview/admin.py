@@ -300,6 +300,7 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
             {
                 "entry": entry,
                 "event_label": _label(HistoryEventType, entry.event_type),
+                "field_labels": compare.field_labels(entry.changed_fields) if isinstance(entry.changed_fields, list) else [],
                 "comparisons": compare.compare_snapshots(entry.before_snapshot, entry.after_snapshot),
                 "compare_url": reverse("admin:interview_question_history_entry", args=[obj.pk, entry.pk]),
             }
@@ -668,7 +669,7 @@ class QuestionHistoryAdmin(admin.ModelAdmin):
     def fields_display(self, obj: QuestionHistory) -> str:
         fields = obj.changed_fields
         if isinstance(fields, list):
-            return ", ".join(str(f) for f in fields)
+            return ", ".join(compare.field_labels(fields))
         return "" if fields is None else str(fields)
 
     @admin.display(description="reason")
