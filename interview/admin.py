@@ -9,11 +9,12 @@ round trip to Turso).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote as urlquote
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -22,7 +23,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import RFC3986_SUBDELIMS, url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
 from core import encodings
@@ -87,6 +88,21 @@ class NarrowChangeList(ChangeList):
         self.queryset = self.queryset.only(*self.model_admin.changelist_columns)
         super().get_results(request)
 
+    def url_for_result(self, result: Any) -> str:
+        """Django's change-page address, resolved once per page instead of twice per row."""
+        parts = self.__dict__.get("_change_url_parts")
+        if parts is None:
+            marker = "oi-pk-marker"
+            url = reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                args=(marker,),
+                current_app=self.model_admin.admin_site.name,
+            )
+            parts = self._change_url_parts = url.split(marker, 1)
+        # What reverse() does to the argument: the admin's quoting, then URL quoting.
+        pk = urlquote(quote(getattr(result, self.pk_attname)), safe=RFC3986_SUBDELIMS + "/~:@")
+        return f"{parts[0]}{pk}{parts[1]}"
+
 
 class QuestionDisplayMixin:
     """Columns and moderation shared by the question list and the review queue."""
@@ -98,6 +114,17 @@ class QuestionDisplayMixin:
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return NarrowChangeList
+
+    def action_checkbox(self, obj: Question) -> str:
+        # Django renders a CheckboxInput through the form template engine for
+        # each row: a third of the list's server time at 100 rows. Same markup.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" '
+            'aria-label="Select this object for an action - {}">',
+            admin.helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            str(obj),
+        )
 
     @admin.display(description="id", ordering="id")
     def question_id(self, obj: Question) -> str:
@@ -111,6 +138,12 @@ class QuestionDisplayMixin:
     @admin.display(description="channel / sub-channel", ordering="channel")
     def channel_display(self, obj: Question) -> str:
         return f"{obj.channel} / {obj.sub_channel}"
+
+    @admin.display(description="last updated", ordering="last_updated")
+    def last_updated_display(self, obj: Question) -> str:
+        # The admin's date formatting looks the format up per value through the
+        # locale machinery; this is the same text (`2026-01-13 03:29 UTC`), once.
+        return encodings.display_timestamp(obj.last_updated) if obj.last_updated else "—"
 
     @admin.display(description="difficulty", ordering="difficulty")
     def difficulty_display(self, obj: Question) -> str:
@@ -161,7 +194,7 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
         "difficulty_display",
         "status_display",
         "relevance_score",
-        "last_updated",
+        "last_updated_display",
     ]
     list_display_links = ["question_id", "question_short"]
     search_fields = ["=id", "question", "answer", "tags", "companies"]

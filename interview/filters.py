@@ -18,6 +18,7 @@ from django.contrib.admin.filters import BooleanFieldListFilter, ChoicesFieldLis
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db import models
 from django.http import HttpRequest
+from django.utils.html import format_html_join
 
 from core.facets import Facets, queryset_facets
 from interview import quality, selectors
@@ -129,13 +130,23 @@ class ChannelPickerFilter(admin.ListFilter):
             facets = question_facets(self, changelist)
             channel_counts = facets.counts("channel")
             sub_counts = facets.counts("sub_channel", where={"channel": self.channel}) if self.channel else facets.counts("sub_channel")
-        label = lambda value, counts: f"{value} ({counts.get(value, 0)})" if counts is not None else ""  # noqa: E731
+        label = lambda value, counts: f"{value} ({counts.get(value, 0)})" if counts is not None else value  # noqa: E731
+        sub_options = [
+            (channel, sub, label(sub, sub_counts) if channel == self.channel or not self.channel else sub)
+            for channel, sub in pairs
+        ]
+        # Built here, not in the template: a few hundred <option>s through the
+        # template engine were a tenth of the list's server time.
+        option = '<option value="{}" label="{}"></option>'
+        sub_option = '<option value="{}" data-channel="{}" label="{}"></option>'
         return [{
-            "channels": [(channel, label(channel, channel_counts)) for channel in dict.fromkeys(c for c, _ in pairs)],
-            "sub_channels": [
-                (channel, sub, label(sub, sub_counts) if channel == self.channel or not self.channel else "")
-                for channel, sub in pairs
-            ],
+            "channel_options": format_html_join(
+                "", option, ((channel, label(channel, channel_counts)) for channel in dict.fromkeys(c for c, _ in pairs))
+            ),
+            "sub_channel_options": format_html_join(
+                "", sub_option, ((sub, channel, text) for channel, sub, text in sub_options if not self.channel or channel == self.channel)
+            ),
+            "all_sub_channel_options": format_html_join("", sub_option, ((sub, channel, text) for channel, sub, text in sub_options)),
             "clear_url": changelist.get_query_string(remove=self.expected_parameters()),
             "active": bool(self.channel or self.sub_channel),
         }]
