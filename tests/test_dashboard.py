@@ -78,6 +78,7 @@ def bars(chart_html: str) -> list[tuple[str, str]]:
     return re.findall(r"<title>(.*?): ([\d,]+)</title>", chart_html)
 
 
+@pytest.mark.sqld
 def test_the_dashboard_holds_its_query_budget_on_both_databases(login, django_assert_max_num_queries) -> None:
     build_fixture()
     client = login(MODERATORS)
@@ -92,6 +93,7 @@ def test_the_dashboard_holds_its_query_budget_on_both_databases(login, django_as
     assert len(content) + len(admin) <= QUERY_BUDGET, [q["sql"][:80] for q in [*content, *admin]]
 
 
+@pytest.mark.sqld
 def test_each_panel_shows_its_counts_and_links_into_the_filtered_lists(login) -> None:
     build_fixture()
     client = login(MODERATORS)
@@ -137,6 +139,7 @@ def test_each_panel_shows_its_counts_and_links_into_the_filtered_lists(login) ->
     assert '<a href="/admin/interview/question/?has_diagram=no">206</a>' in quality
 
 
+@pytest.mark.sqld
 def test_the_linked_lists_hold_the_rows_the_dashboard_counted(login) -> None:
     build_fixture()
     client = login(MODERATORS)
