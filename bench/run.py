@@ -13,7 +13,10 @@
 3. Export (bench/export_bench.py): seconds and peak memory of exporting
    30,000 and 120,000 questions in each format (goal: flat).
    Dump and restore (bench/dump_restore_bench.py) of ~30,000 questions on sqld.
-4. Markdown rendering (bench/markdown_bench.py): the renderer before against
+4. Dashboard and facet counts (bench/dashboard_bench.py): the admin home
+   page, the questions list with "show counts" on, and the data-quality
+   recount, at 30,000 and 300,000 questions on SQLite.
+   Markdown rendering (bench/markdown_bench.py): the renderer before against
    today's, on pathological and real explanations (no database).
 5. Search (bench/search_bench.py): the questions list's full-text search
    beside the plain LIKE search, duplicate suggestions and the freshness
@@ -164,6 +167,11 @@ def main() -> None:
         subprocess.run([PYTHON, "bench/export_bench.py", "--questions", *sizes], cwd=PROJECT_DIR, env=bench_env())
         print("\n## Dump and restore on sqld\n", flush=True)
         run([PYTHON, "bench/dump_restore_bench.py", "--questions", str(rows)], env=bench_env())
+        for questions in (3000, 30000) if args.quick else (30000, 300000):
+            print(f"\n## Dashboard and facet counts at {questions:,} questions (SQLite)\n", flush=True)
+            run([PYTHON, "bench/dashboard_bench.py", "--questions", str(questions), "--views", str(views),
+                 "--db", str(workdir / f"dashboard-{questions}.sqlite3")], env=bench_env())
+            (workdir / f"dashboard-{questions}.sqlite3").unlink(missing_ok=True)
         print("\n## Markdown rendering\n", flush=True)
         run([PYTHON, "bench/markdown_bench.py", "--explanations", str(500 if args.quick else 2000)], env=bench_env())
         search(workdir, questions=3000 if args.quick else 305_650, sqld_questions=3000 if args.quick else 30_565,

@@ -302,14 +302,23 @@ class OpenInterviewAdminSite(admin.AdminSite):
     # -- sections ------------------------------------------------------------
 
     def get_urls(self) -> list[Any]:
+        from core.admin_dashboard import recount_data_quality
+
         section_urls = [
             path(
                 "section/<slug:section>/",
                 self.admin_view(self.section_index),
                 name="section",
-            )
+            ),
+            path("data-quality/recount/", self.admin_view(recount_data_quality), name="data_quality_recount"),
         ]
         return section_urls + super().get_urls()
+
+    def index(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        """The home page: the dashboard (templates/admin/index.html), then the sections."""
+        from core.admin_dashboard import dashboard_context
+
+        return super().index(request, {**dashboard_context(request), **(extra_context or {})})
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
         if app_label:

@@ -25,11 +25,14 @@ class Facets:
     fields: tuple[str, ...]
     rows: tuple[tuple[tuple[object, ...], int], ...]  # (values in `fields` order, count)
 
-    def counts(self, field: str) -> Counter:
+    def counts(self, field: str, *, where: dict[str, object] | None = None) -> Counter:
+        """Rows per value of `field`, among the rows whose `where` fields hold those values."""
         index = self.fields.index(field)
+        conditions = [(self.fields.index(name), value) for name, value in (where or {}).items()]
         totals: Counter = Counter()
         for values, count in self.rows:
-            totals[values[index]] += count
+            if all(values[i] == value for i, value in conditions):
+                totals[values[index]] += count
         return totals
 
     def values(self, field: str) -> list[object]:
@@ -56,6 +59,30 @@ def request_facets(
     if key not in cache:
         cache[key] = facet_counts(model=model, fields=fields)
     return cache[key]
+
+
+def queryset_facets(request: HttpRequest, queryset: QuerySet, fields: tuple[str, ...]) -> Facets:
+    """One GROUP BY over `fields` of `queryset`, shared by every filter asking
+    for the same rows in one request.
+
+    Django counts a filter's choices ("show counts") over the list filtered
+    by every other filter. Without an active filter those rows are the same
+    for all of them, so the whole sidebar costs one query; each active
+    filter adds one (its own counts ignore its own choice).
+    """
+    cache = request.__dict__.setdefault("_oi_queryset_facets", {})
+    try:
+        sql, params = queryset.query.sql_with_params()
+        key: tuple | None = (queryset.model, fields, sql, tuple(map(str, params)))
+    except Exception:  # EmptyResultSet and the like: count without sharing
+        key = None
+    if key is not None and key in cache:
+        return cache[key]
+    rows = queryset.order_by().values_list(*fields).annotate(row_count=models.Count("pk"))
+    facets = Facets(fields=fields, rows=tuple((tuple(row[:-1]), row[-1]) for row in rows))
+    if key is not None:
+        cache[key] = facets
+    return facets
 
 
 class FacetValueFilter(admin.SimpleListFilter):

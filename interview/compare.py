@@ -82,16 +82,80 @@ class FieldComparison:
 
 
 class TextComparison(FieldComparison):
-    """A word diff: removed words in <del>, added words in <ins>."""
+    """A word diff: removed words in <del>, added words in <ins>.
+
+    Text of several lines (an explanation, a diagram) is compared line by
+    line and keeps its line breaks: only the changed lines are shown, with
+    CONTEXT_LINES unchanged lines around each change; the other unchanged
+    lines fold into a <details> that opens on demand.
+    """
 
     kind = "text"
+
+    def htmlvalue(self, value: Any) -> SafeString:
+        if value is None or value is _MISSING:
+            return format_html("{}", "—")
+        text = str(value)
+        if "\n" not in text:
+            return format_html("{}", text)
+        first, rest = text.split("\n", 1)
+        return format_html(
+            '<details class="diff-text diff-folded"><summary>{}</summary>{}</details>', first, rest
+        )
 
     def htmldiff(self) -> SafeString:
         before = "" if self.before in (None, _MISSING) else str(self.before)
         after = "" if self.after in (None, _MISSING) else str(self.after)
         if before == after:
             return self.htmlvalue(after if self.after is not None else None)
+        if "\n" in before or "\n" in after:
+            return line_diff(before, after)
         return word_diff(before, after)
+
+
+# Unchanged lines shown before and after each changed hunk of a multi-line text.
+CONTEXT_LINES = 3
+
+
+def _lines_html(lines: list[str], state: str) -> SafeString:
+    return format_html_join("", '<div class="diff-line diff-line--{}">{}</div>', ((state, line or "\u00a0") for line in lines))
+
+
+def _folded(lines: list[str]) -> SafeString:
+    count = len(lines)
+    return format_html(
+        '<details class="diff-fold"><summary>{} unchanged line{}</summary>{}</details>',
+        count,
+        "" if count == 1 else "s",
+        _lines_html(lines, "same"),
+    )
+
+
+def line_diff(before: str, after: str) -> SafeString:
+    """Changed hunks of a multi-line text, each with CONTEXT_LINES lines around it."""
+    old, new = before.split("\n"), after.split("\n")
+    opcodes = difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
+    parts: list[SafeString] = []
+    for index, (op, a1, a2, b1, b2) in enumerate(opcodes):
+        if op == "equal":
+            lines = old[a1:a2]
+            head = CONTEXT_LINES if index > 0 else 0  # after a change
+            tail = CONTEXT_LINES if index < len(opcodes) - 1 else 0  # before a change
+            if len(lines) <= head + tail:
+                parts.append(_lines_html(lines, "same"))
+                continue
+            parts.append(_lines_html(lines[:head], "same"))
+            parts.append(_folded(lines[head : len(lines) - tail]))
+            parts.append(_lines_html(lines[len(lines) - tail :], "same"))
+        elif op == "replace" and a2 - a1 == b2 - b1:
+            parts.extend(
+                format_html('<div class="diff-line diff-line--changed">{}</div>', word_diff(o, n))
+                for o, n in zip(old[a1:a2], new[b1:b2], strict=True)
+            )
+        else:
+            parts.extend(format_html('<div class="diff-line diff-line--removed"><del>{}</del></div>', line) for line in old[a1:a2])
+            parts.extend(format_html('<div class="diff-line diff-line--added"><ins>{}</ins></div>', line) for line in new[b1:b2])
+    return format_html('<div class="diff-text">{}</div>', mark_safe("".join(parts)))  # every part escaped
 
 
 def _word_opcodes(before: str, after: str) -> tuple[list[str], list[str], list[tuple[str, int, int, int, int]]]:
@@ -262,6 +326,17 @@ def _label(field: models.Field | None, name: str) -> str:
     if field is None:
         return name.replace("_", " ")
     return str(field.verbose_name)
+
+
+def field_labels(names: list[str], *, model: type[models.Model] | None = None) -> list[str]:
+    """What people call the fields a history entry lists (`sub_channel` is "sub channel",
+    `eli5` is "ELI5"): each model field's label; a name the model lacks, spaced out."""
+    if model is None:
+        from interview.models import Question
+
+        model = Question
+    fields = {f.name: f for f in model._meta.concrete_fields}
+    return [_label(fields.get(str(name)), str(name)) for name in names]
 
 
 def comparison_for(*, name: str, field: models.Field | None, before: Any, after: Any) -> FieldComparison:

@@ -18,6 +18,8 @@ from django.db import models, transaction
 from core import encodings, shapes
 from core.databases import CONTENT_DB
 from core.fields import NodeJSONField, NodeTimestampField
+from core.models import DataQualityCount
+from interview import quality
 from interview.models import (
     ChannelMapping,
     HistoryEventSource,
@@ -696,3 +698,21 @@ def hard_delete_question(*, question: Question, source_name: str, reason: str | 
         Question.objects.filter(pk=question.pk).delete()
         announce_questions_written([question.pk])
     return entry
+
+
+# --- Data quality -----------------------------------------------------------------
+
+
+def record_data_quality_count(*, counted_by: str) -> DataQualityCount:
+    """Count the questions' data-quality problems now and keep the result.
+
+    The count reads the content database (one query over every question);
+    the result goes to the admin database, where the home page reads it.
+    """
+    problems = quality.count_problems()
+    return DataQualityCount.objects.create(
+        counted_by=counted_by[:150],
+        question_total=problems.question_total,
+        counts=problems.as_json(),
+        seconds=round(problems.seconds, 3),
+    )

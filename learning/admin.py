@@ -11,6 +11,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
@@ -184,6 +186,23 @@ def question_count_with_live(*, stored: int | None, live: int) -> str:
     )
 
 
+class StoredCountFilter(admin.SimpleListFilter):
+    """Certifications whose stored question count differs from the live one (the home page counts them)."""
+
+    title = "stored question count"
+    parameter_name = "count"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("stale", "Differs from the live count"), ("current", "Agrees with the live count")]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() not in {"stale", "current"}:
+            return queryset
+        with_live = queryset.alias(live_total=Coalesce(selectors.live_question_count_subquery(), 0))
+        stale = Q(question_count__isnull=True) | ~Q(question_count=F("live_total"))
+        return with_live.filter(stale) if self.value() == "stale" else with_live.exclude(stale)
+
+
 @admin.register(Certification)
 class CertificationAdmin(ImportExportAdminMixin, CollectionAdminMixin, admin.ModelAdmin):
     form = CertificationForm
@@ -203,6 +222,7 @@ class CertificationAdmin(ImportExportAdminMixin, CollectionAdminMixin, admin.Mod
         "difficulty",
         facet_filter("provider", "provider", ("provider", "category")),
         facet_filter("category", "category", ("provider", "category")),
+        StoredCountFilter,
     ]
     search_fields = ["id", "name", "provider", "exam_code", "category"]
     readonly_fields = ["live_question_count", "created_at", "last_updated"]

@@ -61,7 +61,9 @@ MODEL_PERMISSION_INSTEAD = {"interview.flaggedquestion": "interview.moderate_que
 # Answers that refuse nothing and reveal nothing for a user who may not use the page:
 # Django's "no such page" for a section/app with nothing visible, a view_on_site
 # for a model without public URLs, 405 for a GET on a POST-only view.
-NEUTRAL = {"section": {404}, "app_list": {404}, "view_on_site": {404}, "autocomplete": {403}}
+NEUTRAL = {
+    "section": {404}, "app_list": {404}, "view_on_site": {404}, "autocomplete": {403}, "data_quality_recount": {405},
+}
 
 
 @pytest.fixture(autouse=True)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from bots.models import LedgerEntry
 from interview import compare, services
@@ -184,3 +187,50 @@ def test_revert_needs_the_change_permission(client) -> None:
     assert "Revert to before" not in client.get(entry_url("q-1", entry_id)).content.decode()
     assert client.post(f"{entry_url('q-1', entry_id)}revert/").status_code == 403
     assert read_raw("questions", "q-1", ["answer"])["answer"] == "Now."
+
+
+# -- multi-line text: line breaks, hunks with context, folds ------------------------------------
+
+
+def test_a_multi_line_text_keeps_its_lines_and_shows_only_the_changed_hunk_with_three_lines_around() -> None:
+    before = "\n".join(f"line {n}" for n in range(1, 21))
+    after = before.replace("line 10", f"line ten {XSS}")
+
+    html = str(one({"explanation": before}, {"explanation": after}, "explanation").htmldiff())
+
+    lines = re.findall(r'<div class="diff-line diff-line--(\w+)">(.*?)</div>', html)
+    shown_outside_folds = re.sub(r"<details.*?</details>", "", html)
+    visible = re.findall(r'<div class="diff-line diff-line--(\w+)">(.*?)</div>', shown_outside_folds)
+    assert visible == [
+        ("same", "line 7"), ("same", "line 8"), ("same", "line 9"),
+        ("changed", "line <del>10</del><ins>ten &lt;script&gt;alert(1)&lt;/script&gt;</ins>"),
+        ("same", "line 11"), ("same", "line 12"), ("same", "line 13"),
+    ]
+    assert '<summary>6 unchanged lines</summary>' in html and '<summary>7 unchanged lines</summary>' in html
+    assert len(lines) == 20  # every line is there, the unchanged ones folded
+    assert "<script>" not in html
+
+
+def test_added_and_removed_lines_are_marked_as_such_and_close_changes_share_their_context() -> None:
+    before = "graph TD\n  A-->B\n  B-->C\n  C-->D"
+    after = "graph TD\n  A-->B\n  B-->X\n  X-->C\n  C-->D"
+
+    html = str(one({"diagram": before}, {"diagram": after}, "diagram").htmldiff())
+
+    assert "<details" not in html  # nothing far enough from the change to fold
+    assert '<div class="diff-line diff-line--removed"><del>  B--&gt;C</del></div>' in html
+    assert '<div class="diff-line diff-line--added"><ins>  B--&gt;X</ins></div>' in html
+    assert '<div class="diff-line diff-line--added"><ins>  X--&gt;C</ins></div>' in html
+    assert '<div class="diff-line diff-line--same">graph TD</div>' in html
+
+
+def test_changed_fields_are_named_by_their_labels_on_the_timeline_and_the_history_list(editor_client) -> None:
+    insert_question("q-1")
+    insert_history("q-1", changed_fields='["sub_channel","eli5","tldr","source_url"]')
+
+    timeline = editor_client.get(history_url("q-1")).content.decode()
+    listing = editor_client.get(reverse("admin:interview_questionhistory_changelist")).content.decode()
+
+    assert '<span class="timeline-fields">sub channel, ELI5, TL;DR, source URL</span>' in timeline
+    assert "sub channel, ELI5, TL;DR, source URL" in listing
+    assert "sub_channel" not in timeline and "sub_channel" not in listing

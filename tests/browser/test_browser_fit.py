@@ -49,7 +49,7 @@ def test_the_questions_list_and_review_queue_fit_a_laptop_with_their_actions_on_
     laptop.goto("/admin/interview/question/")
     laptop.locator("#result_list").wait_for()
     assert horizontal_overflow(laptop) <= 0
-    for column in ("question_id", "channel_display", "difficulty_display", "status_display", "last_updated"):
+    for column in ("question_id", "channel_display", "difficulty_display", "status_display", "last_updated_display"):
         box = laptop.locator(f"#result_list thead .column-{column}").bounding_box()
         assert box is not None and box["x"] + box["width"] <= WIDTH, column
     cut_id = laptop.locator(f'#result_list .oi-id[title="{LONG_ID}"]')
@@ -102,3 +102,47 @@ def test_the_markdown_preview_shows_headings_and_lists_as_the_reading_site_does(
     assert styles["h2Transform"] == "none"
     assert styles["bullet"] == "disc"
     assert styles["indent"] < 40
+
+
+def test_the_dashboard_draws_its_charts_on_a_laptop_and_counts_data_quality_on_request(laptop) -> None:
+    from core.demo import load_demo_content
+
+    load_demo_content()
+    make_admin_user(username="admin", role="superuser")
+    log_in(laptop, username="admin")
+
+    laptop.goto("/admin/")
+    charts = laptop.locator("#oi-dashboard svg.oi-chart")
+    assert charts.count() == 3
+    for index in range(3):
+        bars = charts.nth(index).locator("rect")
+        assert bars.count() >= 1
+        widths = [bars.nth(i).bounding_box()["width"] for i in range(bars.count())]
+        assert max(widths) > 100, widths  # the largest bar spans most of its chart
+    assert horizontal_overflow(laptop) <= 0
+    # Drawn on the server: the page loads only the admin's own theme script, no chart library.
+    sources = laptop.eval_on_selector_all("script", "ss => ss.map(s => s.getAttribute('src') || 'inline')")
+    assert all(src.startswith("/static/admin/js/") for src in sources), sources
+
+    laptop.get_by_role("button", name="Count now").click()
+    laptop.wait_for_url("**/admin/")
+    assert "Data quality counted over" in laptop.locator(".messagelist").inner_text()
+    assert laptop.locator(".oi-quality tr").count() == 9
+
+
+def test_the_channel_picker_suggests_only_the_chosen_channels_sub_channels(laptop) -> None:
+    make_question(id="q-1", channel="backend", sub_channel="concurrency")
+    make_question(id="q-2", channel="backend", sub_channel="databases")
+    make_question(id="q-3", channel="frontend", sub_channel="react")
+    make_admin_user(username="admin", role="superuser")
+    log_in(laptop, username="admin")
+
+    laptop.goto("/admin/interview/question/")
+    suggested = lambda: laptop.eval_on_selector_all("#oi-sub-channels option", "os => os.map(o => o.value)")  # noqa: E731
+    assert sorted(suggested()) == ["concurrency", "databases", "react"]
+    laptop.fill("#oi-channel-input", "backend")
+    assert sorted(suggested()) == ["concurrency", "databases"]
+    laptop.fill("#oi-sub-channel-input", "databases")
+    laptop.get_by_role("button", name="Apply").first.click()
+    laptop.wait_for_url("**/admin/interview/question/?channel=backend&sub_channel=databases")
+    assert laptop.locator("#result_list tbody tr").count() == 1
