@@ -8,6 +8,9 @@
    round trip (../shared/tools/latency_proxy.py), with the admin's own state
    in a remote database too (what the earlier one-database layout cost) and
    in the local admin database.
+   Page times (bench/page_times.py): the main screens' server time (test
+   Client) beside their load time in headless Chromium against gunicorn,
+   on the same ~34,000-question database.
 2. Import (bench/import_bench.py): rows/s, round trips and peak memory of
    `import_content` against django-import-export's default path.
 3. Export (bench/export_bench.py): seconds and peak memory of exporting
@@ -159,6 +162,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="oi-bench-") as tmp:
         workdir = Path(tmp)
         admin_screens(workdir, copies=copies, views=views)
+        print("\n## Page times: server and headless Chromium (SQLite, gunicorn on loopback)\n", flush=True)
+        run([PYTHON, "bench/page_times.py", "--db", str(workdir / "admin-bench.sqlite3"),
+             *(["--quick"] if args.quick else [])], env=bench_env())
         print("\n## Import\n", flush=True)
         run([PYTHON, "bench/import_bench.py", "--rows", str(rows)], env=bench_env())
         print("\n## Export: peak memory by list size (streamed, SQLite)\n", flush=True)
