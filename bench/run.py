@@ -13,7 +13,10 @@
    on the same ~34,000-question database.
 2. Import (bench/import_bench.py): rows/s, round trips and peak memory of
    `import_content` against django-import-export's default path.
-3. Export (bench/export_bench.py): seconds and peak memory of exporting
+3. Full-export round trip (bench/roundtrip_bench.py): every question
+   exported in each format and imported back, all unchanged, in seconds;
+   the import rate beside the raw-insert floor measured in the same run.
+   Export (bench/export_bench.py): seconds and peak memory of exporting
    30,000 and 120,000 questions in each format (goal: flat).
    Dump and restore (bench/dump_restore_bench.py) of ~30,000 questions on sqld.
 4. Dashboard and facet counts (bench/dashboard_bench.py): the admin home
@@ -167,6 +170,9 @@ def main() -> None:
              *(["--quick"] if args.quick else [])], env=bench_env())
         print("\n## Import\n", flush=True)
         run([PYTHON, "bench/import_bench.py", "--rows", str(rows)], env=bench_env())
+        print("\n## Full-export round trip (SQLite): all unchanged, seconds, the raw-insert floor\n", flush=True)
+        subprocess.run([PYTHON, "bench/roundtrip_bench.py", "--copies", "0" if args.quick else "2"],
+                       cwd=PROJECT_DIR, env=bench_env())
         print("\n## Export: peak memory by list size (streamed, SQLite)\n", flush=True)
         sizes = ["3000", "12000"] if args.quick else ["30000", "120000"]
         # Prints whether the goal (flat) is met; a miss does not stop the other steps.
