@@ -21,6 +21,7 @@ from interview.models import HistoryEventType, Question, QuestionHistory, Questi
 # a few minutes of staleness in a filter's option list costs nothing.
 CHANNEL_CACHE_SECONDS = 300
 CHANNEL_CACHE_KEY = "interview:channel-pairs:v1"
+REVIEW_FACETS_CACHE_KEY = "interview:review-queue-facets:v1"
 
 
 class NormalizedTimestamp(models.Func):
@@ -68,18 +69,28 @@ def _latest_flag(column: str) -> models.Subquery:
     return models.Subquery(latest)
 
 
-def review_queue_facets() -> list[tuple[str | None, str | None]]:
+def forget_review_queue_facets(**kwargs: Any) -> None:
+    cache.delete(REVIEW_FACETS_CACHE_KEY)
+
+
+def review_queue_facets(*, refresh: bool = False) -> list[tuple[str | None, str | None]]:
     """The (channel, difficulty) pairs flagged questions hold, in one grouped query.
 
     The review queue's filters offer these, not every channel of the site:
-    flagged questions sit in a handful of the 96 channels.
+    flagged questions sit in a handful of the 96 channels. Read at most once
+    per cache period, as the channel lists are: the queue's page keeps its
+    budget of 2 content round trips.
     """
-    return list(
-        Question.objects.filter(status=QuestionStatus.FLAGGED)
-        .order_by("channel", "difficulty")
-        .values_list("channel", "difficulty")
-        .distinct()
-    )
+    pairs = None if refresh else cache.get(REVIEW_FACETS_CACHE_KEY)
+    if pairs is None:
+        pairs = list(
+            Question.objects.filter(status=QuestionStatus.FLAGGED)
+            .order_by("channel", "difficulty")
+            .values_list("channel", "difficulty")
+            .distinct()
+        )
+        cache.set(REVIEW_FACETS_CACHE_KEY, pairs, CHANNEL_CACHE_SECONDS)
+    return pairs
 
 
 def review_queue() -> models.QuerySet[Question]:

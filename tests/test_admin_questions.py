@@ -483,3 +483,31 @@ def test_the_list_renders_no_template_per_row(moderator_client) -> None:
         ).render(ACTION_CHECKBOX_NAME, str(question.pk))
         assert checkbox in html
     assert "2026-01-13 03:29 UTC" in html
+
+
+# The screens people use most reach the content database (a far-away Turso
+# region) at most twice; session, user and permission look-ups go to the
+# admin database.
+CONTENT_BUDGET = 2
+
+
+@pytest.mark.sqld
+def test_the_main_screens_reach_the_content_database_at_most_twice(moderator_client, on_real_server) -> None:
+    insert_questions(30, start=1000)
+    insert_questions(10, start=5000, status="flagged")
+    for n in range(5000, 5010):
+        insert_history(f"q-{n}", event_type="flagged", reason=f"flag {n}", source_name="verifier-bot")
+    flagged = "q-5000"
+    for name, url in {
+        "questions list": list_url(),
+        "review queue": review_url(),
+        "change page": change_url(flagged),
+        "history page": history_url(flagged),
+    }.items():
+        moderator_client.get(url)  # warm the short-lived caches, as any earlier page view would
+        trips_before = getattr(connection, "round_trips", 0)
+        with CaptureQueriesContext(connection) as queries:
+            assert moderator_client.get(url).status_code == 200, name
+        assert len(queries) <= CONTENT_BUDGET, (name, [q["sql"][:120] for q in queries])
+        if on_real_server:
+            assert connection.round_trips - trips_before <= CONTENT_BUDGET, name
