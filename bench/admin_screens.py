@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sqlite3
 import statistics
 import subprocess
@@ -46,23 +47,40 @@ MODERATOR_PERMISSIONS = [
 ]
 
 
-def build_database(path: Path, *, copies: int) -> None:
-    """The shared legacy database, its questions replicated to full size."""
+RAW_INSERT_RATE = re.compile(r"([\d,.]+)\s*rows/s")
+
+
+def build_database(path: Path, *, copies: int = 3, questions: int | None = None) -> float:
+    """The shared legacy database, its questions replicated `copies` more
+    times under new ids, or up to exactly `questions` rows. Returns the raw
+    insert rate (rows/s) the builder printed: the floor an import is
+    measured against."""
     if not LEGACY_BUILDER.exists():
         sys.exit(f"{LEGACY_BUILDER} is absent: pass --db PATH to a database built earlier.")
-    subprocess.run([sys.executable, str(LEGACY_BUILDER), str(path)], check=True, capture_output=True)
+    built = subprocess.run(
+        [sys.executable, str(LEGACY_BUILDER), str(path)], check=True, capture_output=True, text=True
+    )
+    rates = RAW_INSERT_RATE.findall(built.stdout + built.stderr)
     db = sqlite3.connect(path)
     columns = [row[1] for row in db.execute("PRAGMA table_info(questions)")]
     others = ", ".join(c for c in columns if c != "id")
+    base = db.execute("SELECT COUNT(*) FROM questions").fetchone()[0]
     with db:
-        for copy in range(1, copies + 1):
+        copy = 0
+        while True:
+            count = db.execute("SELECT COUNT(*) FROM questions").fetchone()[0]
+            missing = (questions - count) if questions is not None else (base if copy < copies else 0)
+            if missing <= 0:
+                break
+            copy += 1
             db.execute(
-                f"INSERT INTO questions (id, {others}) "
-                f"SELECT id || '-c{copy}', {others} FROM questions WHERE id NOT LIKE '%-c%'"
+                f"INSERT INTO questions (id, {others}) SELECT id || '-c{copy}', {others} FROM questions "
+                f"WHERE id NOT LIKE '%-c%' ORDER BY rowid LIMIT {min(base, missing)}"
             )
     count = db.execute("SELECT COUNT(*) FROM questions").fetchone()[0]
     db.close()
-    print(f"built {path}: {count} questions", flush=True)
+    print(f"built {path}: {count:,} questions", flush=True)
+    return float(rates[-1].replace(",", "")) if rates else 0.0
 
 
 def plain_admin_urls() -> types.ModuleType:

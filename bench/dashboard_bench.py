@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -27,36 +25,12 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
-from bench.admin_screens import LEGACY_BUILDER, bench_user, measure  # noqa: E402
+from bench.admin_screens import bench_user, build_database, measure  # noqa: E402
 
 
 def build_sized_database(path: Path, *, questions: int) -> None:
     """The shared legacy database with its questions replicated to exactly `questions` rows."""
-    if not LEGACY_BUILDER.exists():
-        sys.exit(f"{LEGACY_BUILDER} is absent: pass --db PATH to a database built earlier.")
-    subprocess.run([sys.executable, str(LEGACY_BUILDER), str(path)], check=True, capture_output=True)
-    db = sqlite3.connect(path)
-    columns = [row[1] for row in db.execute("PRAGMA table_info(questions)")]
-    others = ", ".join(c for c in columns if c != "id")
-    base = db.execute("SELECT COUNT(*) FROM questions").fetchone()[0]
-    with db:
-        copy = 0
-        while db.execute("SELECT COUNT(*) FROM questions").fetchone()[0] < questions:
-            copy += 1
-            db.execute(
-                f"INSERT INTO questions (id, {others}) "
-                f"SELECT id || '-c{copy}', {others} FROM questions WHERE rowid <= ?",
-                [base],
-            )
-        db.execute(
-            "DELETE FROM questions WHERE rowid IN "
-            "(SELECT rowid FROM questions ORDER BY rowid DESC LIMIT max(0, (SELECT COUNT(*) FROM questions) - ?))",
-            [questions],
-        )
-    count = db.execute("SELECT COUNT(*) FROM questions").fetchone()[0]
-    db.execute("VACUUM")
-    db.close()
-    print(f"built {path}: {count} questions", flush=True)
+    build_database(path, questions=questions)
 
 
 def run(views: int) -> None:

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,31 +27,8 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
-SHARED_DIR = Path(os.environ.get("OI_SHARED_DIR") or PROJECT_DIR.parent / "shared")
-BUILDER = SHARED_DIR / "legacy" / "make_legacy_db.py"
-FLOOR = re.compile(r"([\d,.]+)\s*rows/s")
 
-
-def build(path: Path, copies: int) -> float:
-    """The legacy database at `path`; the raw insert rate its builder printed."""
-    if not BUILDER.is_file():
-        sys.exit(f"{BUILDER} is absent: the round trip needs the shared exports.")
-    done = subprocess.run([sys.executable, str(BUILDER), str(path)], check=True, capture_output=True, text=True)
-    found = FLOOR.findall(done.stdout + done.stderr)
-    floor = float(found[-1].replace(",", "")) if found else 0.0
-    import sqlite3
-
-    db = sqlite3.connect(path)
-    columns = [row[1] for row in db.execute("PRAGMA table_info(questions)")]
-    others = ", ".join(c for c in columns if c != "id")
-    with db:
-        for copy in range(1, copies + 1):
-            db.execute(
-                f"INSERT INTO questions (id, {others}) "
-                f"SELECT id || '-c{copy}', {others} FROM questions WHERE id NOT LIKE '%-c%'"
-            )
-    db.close()
-    return floor
+from bench.admin_screens import build_database  # noqa: E402
 
 
 def main() -> int:
@@ -63,7 +38,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="oi-roundtrip-"))
     try:
         content = work / "content.sqlite3"
-        floor = build(content, args.copies)
+        floor = build_database(content, copies=args.copies)
         os.environ.update(
             TURSO_DATABASE_URL=f"file:{content}",
             ADMIN_DATABASE_URL=f"file:{work / 'admin.sqlite3'}",

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +31,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
-from bench.admin_screens import LEGACY_BUILDER, bench_user, plain_admin_urls  # noqa: E402
+from bench.admin_screens import bench_user, build_database, plain_admin_urls  # noqa: E402
 
 SEARCHES = [
     ("one word", "kubernetes"),
@@ -43,28 +41,6 @@ SEARCHES = [
     ("an id prefix", "q-100"),
 ]
 
-
-def build_database(path: Path, *, questions: int) -> None:
-    """The shared legacy database, its questions replicated up to `questions` rows."""
-    if not LEGACY_BUILDER.exists():
-        sys.exit(f"{LEGACY_BUILDER} is absent: pass --db PATH to a database built earlier.")
-    subprocess.run([sys.executable, str(LEGACY_BUILDER), str(path)], check=True, capture_output=True)
-    db = sqlite3.connect(path)
-    columns = [row[1] for row in db.execute("PRAGMA table_info(questions)")]
-    others = ", ".join(c for c in columns if c != "id")
-    base = db.execute("SELECT COUNT(*) FROM questions").fetchone()[0]
-    copy = 0
-    with db:
-        while db.execute("SELECT COUNT(*) FROM questions").fetchone()[0] < questions:
-            copy += 1
-            missing = questions - db.execute("SELECT COUNT(*) FROM questions").fetchone()[0]
-            db.execute(
-                f"INSERT INTO questions (id, {others}) SELECT id || '-c{copy}', {others} FROM questions "
-                f"WHERE id NOT LIKE '%-c%' ORDER BY rowid LIMIT {min(base, missing)}"
-            )
-    count = db.execute("SELECT COUNT(*) FROM questions").fetchone()[0]
-    db.close()
-    print(f"built {path}: {count:,} questions", flush=True)
 
 
 class ByteCounter:
