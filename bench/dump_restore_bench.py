@@ -78,6 +78,8 @@ def main() -> int:
             {
                 "TURSO_DATABASE_URL": server.url,
                 "TURSO_AUTH_TOKEN": server.rw_token or "",
+                # The admin's own state, out of the way of the project's data/.
+                "ADMIN_DATABASE_URL": f"file:{work / 'admin.sqlite3'}",
                 "OI_ALLOW_INSECURE_SECRET_KEY": "1",
                 "DJANGO_LOG_LEVEL": "WARNING",
                 "DJANGO_SETTINGS_MODULE": "core.settings",
@@ -89,12 +91,13 @@ def main() -> int:
         from django.db import connections
 
         from core.backup import dump_database, restore_database
+        from core.databases import CONTENT_DB
         from core.db_status import row_counts, user_tables
 
         connections.settings["source"] = connections.configure_settings(
             {"default": {"ENGINE": "core.db.backends.libsql", "NAME": str(source)}}
         )["default"]
-        local, remote = connections["source"], connections["default"]
+        local, remote = connections["source"], connections[CONTENT_DB]
 
         def timed(label: str, rows: int, action, connection) -> None:
             before = getattr(connection, "round_trips", 0)
