@@ -28,7 +28,7 @@ from typing import Any
 
 from django.db import transaction
 
-from core.db_status import require_writable, user_tables
+from core.db_status import quote_name, require_writable
 from core.schema_contract import framework_tables, schema_from_connection
 
 # Copied per request to a remote server; each INSERT is one statement of a batch.
@@ -42,13 +42,25 @@ class MoveRefused(RuntimeError):  # noqa: N818 - reads as the condition it repor
     """The move cannot go ahead; the sentence says why. Nothing was changed."""
 
 
+Rows = list[tuple[Any, ...]]
+
+
 @dataclass(frozen=True)
 class TableMove:
     table: str
     columns: tuple[str, ...]
-    shared_rows: int
-    admin_rows: int
+    # The rows read for the plan, kept for the move: each table is read once.
+    shared: Rows
+    admin: Rows
     already_copied: bool
+
+    @property
+    def shared_rows(self) -> int:
+        return len(self.shared)
+
+    @property
+    def admin_rows(self) -> int:
+        return len(self.admin)
 
     def describe(self) -> str:
         if self.already_copied:
@@ -72,25 +84,10 @@ class MovePlan:
         return not self.moves
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _columns(connection: Any, table: str) -> list[str]:
+def _rows(connection: Any, table: str, columns: tuple[str, ...]) -> Rows:
+    # In no particular order: rows are compared by `_digest`, which sorts them.
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT name FROM pragma_table_info({_sql_text(table)})")
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _rows(connection: Any, table: str, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(_quote(c) for c in columns)} FROM {_quote(table)} ORDER BY rowid"
-        )
+        cursor.execute(f"SELECT {', '.join(quote_name(c) for c in columns)} FROM {quote_name(table)}")
         return [tuple(row) for row in cursor.fetchall()]
 
 
@@ -122,9 +119,11 @@ def holds_admin_tables(*, content: Any) -> bool:
 
 def plan_move(*, content: Any, admin: Any) -> MovePlan:
     """What a move would do; reads both databases, changes nothing."""
+    # One round trip per database for every table's columns.
     shared_schema = schema_from_connection(content)
     leftovers = framework_tables(shared_schema)
-    admin_tables = set(user_tables(admin))
+    admin_schema = schema_from_connection(admin)
+    admin_tables = admin_schema.tables
     moves: list[TableMove] = []
     unknown: list[str] = []
     conflicts: list[str] = []
@@ -133,10 +132,9 @@ def plan_move(*, content: Any, admin: Any) -> MovePlan:
         if table not in admin_tables and table not in known:
             unknown.append(table)
             continue
-        shared_columns = _columns(content, table)
+        shared_columns = list(shared_schema.tables[table].columns)
         if table in admin_tables:
-            admin_columns = set(_columns(admin, table))
-            columns = tuple(c for c in shared_columns if c in admin_columns)
+            columns = tuple(c for c in shared_columns if c in admin_tables[table].columns)
             admin_rows = _rows(admin, table, columns)
         else:
             # `migrate` creates it before the copy.
@@ -151,8 +149,8 @@ def plan_move(*, content: Any, admin: Any) -> MovePlan:
             TableMove(
                 table=table,
                 columns=columns,
-                shared_rows=len(shared_rows),
-                admin_rows=len(admin_rows),
+                shared=shared_rows,
+                admin=admin_rows,
                 already_copied=copied,
             )
         )
@@ -166,12 +164,12 @@ def _replace_rows(*, connection: Any, tables: dict[str, tuple[tuple[str, ...], l
         # table holds its new rows.
         cursor.execute("PRAGMA defer_foreign_keys = ON")
         for table in tables:
-            cursor.execute(f"DELETE FROM {_quote(table)}")
+            cursor.execute(f"DELETE FROM {quote_name(table)}")
         for table, (columns, rows) in tables.items():
             if not rows:
                 continue
             sql = (
-                f"INSERT INTO {_quote(table)} ({', '.join(_quote(c) for c in columns)}) "
+                f"INSERT INTO {quote_name(table)} ({', '.join(quote_name(c) for c in columns)}) "
                 f"VALUES ({', '.join(['%s'] * len(columns))})"
             )
             for start in range(0, len(rows), INSERT_BATCH_ROWS):
@@ -193,7 +191,7 @@ def _drop_tables(*, connection: Any, tables: list[str]) -> None:
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA defer_foreign_keys = ON")
         for table in tables:
-            cursor.execute(f"DROP TABLE {_quote(table)}")
+            cursor.execute(f"DROP TABLE {quote_name(table)}")
 
 
 @dataclass(frozen=True)
@@ -224,8 +222,8 @@ def move_admin_tables(
     require_writable(content)
     require_writable(admin)
     to_copy = [move for move in plan.moves if not move.already_copied]
-    source = {move.table: (move.columns, _rows(content, move.table, move.columns)) for move in to_copy}
-    previous = {move.table: (move.columns, _rows(admin, move.table, move.columns)) for move in to_copy}
+    source = {move.table: (move.columns, move.shared) for move in to_copy}
+    previous = {move.table: (move.columns, move.admin) for move in to_copy}
     if source:
         say(f"copying {sum(len(rows) for _, rows in source.values())} rows in {len(source)} tables")
         with transaction.atomic(using=admin.alias):
