@@ -9,7 +9,8 @@ from typing import Any
 
 from django.conf import settings
 
-from core.db_status import database_location, require_writable, write_access
+from core.db.errors import ReadOnlyDatabaseError
+from core.db_status import database_location, write_access
 from core.management.commands._db_command import DatabaseCommand
 from core.schema_sync import SchemaPushError, apply_push, plan_push
 
@@ -56,11 +57,15 @@ class Command(DatabaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         connection = self.connection_for(options)
         location = database_location(connection).describe()
-        if options["unless_read_only"] and not write_access(connection).writable:
-            self.stdout.write(f"-- Database: {location} is read-only: the schema is left as it is.")
-            return
-        if not options["plan_only"]:
-            require_writable(connection)
+        if options["unless_read_only"] or not options["plan_only"]:
+            # Asked once: on a server the question is itself a round trip.
+            access = write_access(connection)
+            if not access.writable:
+                if options["unless_read_only"]:
+                    self.stdout.write(f"-- Database: {location} is read-only: the schema is left as it is.")
+                    return
+                if not options["plan_only"]:
+                    raise ReadOnlyDatabaseError(access.reason)
         plan = plan_push(connection=connection)
         self.stdout.write(f"-- Database: {location}")
         rebuilding = options["allow_rebuild"] and bool(plan.rebuilds)
