@@ -56,30 +56,23 @@ def _channel_bars(channels: Any) -> list[Bar]:
     return bars
 
 
-def _difficulty_bars(difficulties: Any) -> list[Bar]:
-    order = {value: index for index, value in enumerate(Difficulty.values)}
+def _choice_bars(
+    choices: type, counts: Any, *, lookup: str, tones: dict[str, str] | None = None
+) -> list[Bar]:
+    """A bar per value of `counts`, in the order of `choices`; unknown stored values last."""
+    order = {value: index for index, value in enumerate(choices.values)}
     return [
         Bar(
-            label=_label(Difficulty, value),
+            label=_label(choices, value),
             value=total,
-            url=_list_url("interview_question", difficulty__exact=value) if value else None,
+            url=_list_url("interview_question", **{lookup: value}) if value else None,
+            tone=(tones or {}).get(value, "default"),
         )
-        for value, total in sorted(difficulties.items(), key=lambda item: (order.get(item[0], len(order)), str(item[0])))
+        for value, total in sorted(counts.items(), key=lambda item: (order.get(item[0], len(order)), str(item[0])))
     ]
 
 
-def _status_bars(statuses: Any) -> list[Bar]:
-    tones = {"active": "success", "flagged": "warning", "deleted": "muted"}
-    order = {value: index for index, value in enumerate(QuestionStatus.values)}
-    return [
-        Bar(
-            label=_label(QuestionStatus, value),
-            value=total,
-            url=_list_url("interview_question", status=value) if value else None,
-            tone=tones.get(value, "default"),
-        )
-        for value, total in sorted(statuses.items(), key=lambda item: (order.get(item[0], len(order)), str(item[0])))
-    ]
+STATUS_TONES = {"active": "success", "flagged": "warning", "deleted": "muted"}
 
 
 def _quality_rows(count: Any) -> list[dict[str, Any]]:
@@ -116,8 +109,8 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
             "total": counts.question_total,
             "channel_count": len(counts.channels),
             "channel_chart": bar_chart(title="Questions by channel (not deleted)", bars=_channel_bars(counts.channels)),
-            "difficulty_chart": bar_chart(title="Questions by difficulty (not deleted)", bars=_difficulty_bars(counts.difficulties)),
-            "status_chart": bar_chart(title="Questions by status", bars=_status_bars(counts.statuses)),
+            "difficulty_chart": bar_chart(title="Questions by difficulty (not deleted)", bars=_choice_bars(Difficulty, counts.difficulties, lookup="difficulty__exact")),
+            "status_chart": bar_chart(title="Questions by status", bars=_choice_bars(QuestionStatus, counts.statuses, lookup="status", tones=STATUS_TONES)),
         }
         quality = dashboard.latest_quality_count()
         context["quality"] = {
