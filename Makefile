@@ -28,7 +28,7 @@ install: $(STAMP)
 # The job runner (big imports and exports) runs beside the server and
 # stops with it (deploy/with_job_runner.sh).
 run: $(STAMP)
-	$(PY) -m core.env
+	$(PY) -m config.env
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
 	DJANGO_DEBUG=1 $(PY) manage.py db_push --yes --unless-read-only
 	DJANGO_DEBUG=1 $(PY) manage.py ensure_superuser

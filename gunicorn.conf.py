@@ -7,7 +7,7 @@ against one Turso database: nothing here keeps state on local disk.
 
 import os
 
-wsgi_app = "core.wsgi:application"
+wsgi_app = "config.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 # Threads let one worker keep serving while another request waits on a Turso
@@ -21,7 +21,7 @@ graceful_timeout = 30
 # instead of every worker failing to boot in a loop.
 preload_app = True
 # Headers are limited to gunicorn's defaults; bodies are limited by
-# core.security.RequestSizeLimitMiddleware.
+# config.security.RequestSizeLimitMiddleware.
 limit_request_line = 8190
 # No control socket: it is a file under $HOME, and nothing here uses it.
 control_socket_disable = True
@@ -38,8 +38,8 @@ access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"line": {"()": "core.logging.OneLineFormatter"}},
-    "filters": {"redact": {"()": "core.logging.RedactSecretsFilter"}},
+    "formatters": {"line": {"()": "config.logging.OneLineFormatter"}},
+    "filters": {"redact": {"()": "config.logging.RedactSecretsFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

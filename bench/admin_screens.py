@@ -124,7 +124,7 @@ def plain_admin_urls() -> types.ModuleType:
 
     site.register(models.Question, PlainQuestionAdmin)
     site.register(models.FlaggedQuestion, PlainReviewAdmin)
-    from core.urls import urlpatterns as project_urls
+    from config.urls import urlpatterns as project_urls
 
     module = types.ModuleType("bench_admin_urls")
     module.urlpatterns = [path("plain-admin/", site.urls), *project_urls]
@@ -240,7 +240,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("OI_ALLOW_INSECURE_SECRET_KEY", "1")
     os.environ.setdefault("OI_HTTPS", "0")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if not os.environ.get("ADMIN_DATABASE_URL"):
         os.environ["ADMIN_DATABASE_URL"] = f"file:{Path(tempfile.mkdtemp(prefix='admin-bench-')) / 'admin.sqlite3'}"
     if not os.environ.get("TURSO_DATABASE_URL"):

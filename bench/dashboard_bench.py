@@ -82,7 +82,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("OI_ALLOW_INSECURE_SECRET_KEY", "1")
     os.environ.setdefault("OI_HTTPS", "0")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["ADMIN_DATABASE_URL"] = f"file:{Path(tempfile.mkdtemp(prefix='dashboard-bench-')) / 'admin.sqlite3'}"
     path = args.db
     if path is None or not path.exists():

@@ -6,7 +6,7 @@ Builds a legacy database with ../shared/legacy/make_legacy_db.py (8,546
 questions from the real exports), replicates questions with new ids up to
 --questions, then, in-process through our engine:
 
-1. dumps the local file (core.backup.dump_database);
+1. dumps the local file (dbops.backup.dump_database);
 2. restores that dump into a fresh sqld with JWT auth (db_restore's service);
 3. dumps it back from the server (db_dump's service);
 4. checks row counts per table and that both dumps hold the same INSERTs.
@@ -82,7 +82,7 @@ def main() -> int:
                 "ADMIN_DATABASE_URL": f"file:{work / 'admin.sqlite3'}",
                 "OI_ALLOW_INSECURE_SECRET_KEY": "1",
                 "DJANGO_LOG_LEVEL": "WARNING",
-                "DJANGO_SETTINGS_MODULE": "core.settings",
+                "DJANGO_SETTINGS_MODULE": "config.settings",
             }
         )
         import django
@@ -90,9 +90,9 @@ def main() -> int:
         django.setup()
         from django.db import connections
 
-        from core.backup import dump_database, restore_database
         from core.databases import CONTENT_DB
-        from core.db_status import row_counts, user_tables
+        from dbops.backup import dump_database, restore_database
+        from dbops.status import row_counts, user_tables
 
         connections.settings["source"] = connections.configure_settings(
             {"default": {"ENGINE": "core.db.backends.libsql", "NAME": str(source)}}

@@ -6,7 +6,7 @@ Builds legacy databases with ../shared/legacy/make_legacy_db.py (the real
 exports' questions, replicated with new ids up to each size, as
 bench/dump_restore_bench.py does), then exports every question in each
 format (JSON, CSV, XLSX) through the streaming writer the export jobs use
-(`core.importing.exporting.write_export`, into a temporary file), each
+(`importing.exporting.write_export`, into a temporary file), each
 export in a fresh process on SQLite. Prints, per size and format: seconds,
 file size and peak resident memory above the process's baseline (after
 Django and the writers are loaded). Goal: the peak does not grow with the
@@ -53,7 +53,7 @@ def worker(file_format: str) -> None:
     django.setup()
     import openpyxl  # noqa: F401  (loaded before the baseline, as in a running worker)
 
-    from core.importing.exporting import write_export
+    from importing.exporting import write_export
     from interview.models import Question
 
     Question.objects.exists()
@@ -73,7 +73,7 @@ def measure(database: Path, admin: Path, file_format: str) -> dict:
         ADMIN_DATABASE_URL=f"file:{admin}",
         OI_ALLOW_INSECURE_SECRET_KEY="1",
         OI_HTTPS="0",
-        DJANGO_SETTINGS_MODULE="core.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
     )
     done = subprocess.run(
         [sys.executable, __file__, "--worker", file_format], cwd=PROJECT_DIR, env=env, capture_output=True, text=True

@@ -81,8 +81,8 @@ def worker(mode: str, path: str, limit: int) -> None:
     cpu_before = _cpu_seconds()
     started = time.perf_counter()
     if mode == "engine":
-        from core.importing.readers import cyclic_gc_paused, read_paths
-        from core.importing.services import import_files
+        from importing.readers import cyclic_gc_paused, read_paths
+        from importing.services import import_files
         from interview.services import OPERATOR
 
         # As `import_content` does it: read and import under one collector pause.
@@ -101,7 +101,7 @@ def worker(mode: str, path: str, limit: int) -> None:
     else:
         import tablib
 
-        from core.importing.readers import read_paths
+        from importing.readers import read_paths
         from interview.resources import QuestionResource
 
         records = [r.data for f in read_paths(paths=[path]) if f.model == "questions" for r in f.records]
@@ -144,7 +144,7 @@ def worker(mode: str, path: str, limit: int) -> None:
 
 def make_large_set(rows: int, directory: Path) -> Path:
     """`rows` questions: the shared ones replicated with new ids (q-100000...)."""
-    from core.importing.readers import read_paths
+    from importing.readers import read_paths
 
     base = [
         r.data
@@ -193,7 +193,7 @@ def main() -> int:
     # A terminated bench still runs its `finally`: the sqld it started (in
     # a session of its own, out of reach of the terminal's signals) stops.
     signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("OI_ALLOW_INSECURE_SECRET_KEY", "1")
     import django
 

@@ -42,7 +42,7 @@ def main() -> int:
         os.environ.update(
             TURSO_DATABASE_URL=f"file:{content}",
             ADMIN_DATABASE_URL=f"file:{work / 'admin.sqlite3'}",
-            DJANGO_SETTINGS_MODULE="core.settings",
+            DJANGO_SETTINGS_MODULE="config.settings",
             OI_ALLOW_INSECURE_SECRET_KEY="1",
             OI_SEARCH_BACKGROUND_SYNC="0",
             DJANGO_LOG_LEVEL="WARNING",
@@ -62,9 +62,9 @@ def run(*, content: Path, floor: float) -> int:
     from django.db import connections
 
     from core.databases import CONTENT_DB
-    from core.importing.exporting import export_queryset
-    from core.importing.readers import read_bytes
-    from core.importing.services import import_files
+    from importing.exporting import export_queryset
+    from importing.readers import read_bytes
+    from importing.services import import_files
     from interview import services as question_services
     from interview.models import Question, QuestionHistory
 

@@ -181,7 +181,7 @@ def main() -> None:
     os.environ.setdefault("OI_ALLOW_INSECURE_SECRET_KEY", "1")
     os.environ.setdefault("OI_HTTPS", "0")
     os.environ.setdefault("OI_SEARCH_BACKGROUND_SYNC", "0")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if not os.environ.get("ADMIN_DATABASE_URL"):
         os.environ["ADMIN_DATABASE_URL"] = f"file:{Path(tempfile.mkdtemp(prefix='search-bench-')) / 'admin.sqlite3'}"
     if not os.environ.get("TURSO_DATABASE_URL"):

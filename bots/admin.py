@@ -28,7 +28,7 @@ from bots.models import BotRun, LedgerEntry, WorkItem, WorkStatus
 from core import encodings
 from core.admin import admin_change_url, badge, formatted_json, truncate
 from core.facets import facet_filter, request_facets
-from core.importing.admin import ImportExportAdminMixin
+from importing.admin import ImportExportAdminMixin
 
 
 class StuckFilter(admin.SimpleListFilter):

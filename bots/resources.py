@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bots.models import BotRun, WorkItem
-from core.importing.resources import NodeModelResource
+from importing.resources import NodeModelResource
 
 
 class WorkItemResource(NodeModelResource):

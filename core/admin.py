@@ -1,6 +1,6 @@
 """Admin for the app's own users, and small display helpers the admins share.
 
-The site itself (sections, read-only deployment) is core/admin_site.py.
+The site itself (sections, read-only deployment) is config/admin_site.py.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ class AppUserAdmin(admin.ModelAdmin):
 def _without_the_job_runners_own_admin() -> None:
     """The job runner's queue (django-tasks-db registers it here) is not a
     screen of this admin: a job is read on its own page, by its owner
-    (core/importing/job_views.py), and the queue rows hold tracebacks."""
+    (importing/job_views.py), and the queue rows hold tracebacks."""
     from django_tasks_db.models import DBTaskResult
 
     if admin.site.is_registered(DBTaskResult):

@@ -28,8 +28,8 @@ from django.utils.http import RFC3986_SUBDELIMS, url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
 from core import encodings
-from core.importing.admin import ImportExportAdminMixin
 from core.ratelimit import seconds_until_allowed
+from importing.admin import ImportExportAdminMixin
 from interview import compare, selectors, services
 from interview.filters import (
     ChannelPickerFilter,

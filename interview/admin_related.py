@@ -18,7 +18,7 @@ from django.utils.html import format_html
 
 from core.admin import admin_change_url, truncate
 from core.facets import facet_filter
-from core.importing.admin import ImportExportAdminMixin
+from importing.admin import ImportExportAdminMixin
 from interview.models import ChannelMapping, Question, QuestionRelationship, VoiceSession
 from learning.admin import CollectionAdminMixin
 from learning.forms import VoiceSessionForm

@@ -35,7 +35,7 @@ def _lines(text: str) -> list[tuple[int, str]]:
 
 def _same_text(submitted: str, stored: str) -> bool:
     # Line ends are already LF: the admin site normalises every POST
-    # (core.admin_site.with_lf_line_ends).
+    # (config.admin_site.with_lf_line_ends).
     return submitted.strip() == stored.strip()
 
 

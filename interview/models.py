@@ -7,6 +7,7 @@ ALTER TABLE ADD COLUMN), so a table we create matches one the app created.
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 from core import shapes
 from core.fields import (
@@ -246,3 +247,30 @@ class FlaggedQuestion(Question):
         proxy = True
         verbose_name = "flagged question"
         verbose_name_plural = "review queue"
+
+
+class DataQualityCount(models.Model):
+    """One counting of the content's data-quality problems, kept in the admin database.
+
+    Counting them reads every question in full (the JSON columns and the
+    explanation sit in each row's overflow pages, and the content database
+    may hold no index of ours): about a second at 300,000 questions. So the
+    home page shows the latest counting with its time instead of counting on
+    every view; a person recounts with a button, an operator on a schedule
+    (`manage.py count_data_quality`).
+    """
+
+    counted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    counted_by = models.CharField(max_length=150, help_text="Who asked for the count.")
+    question_total = models.PositiveIntegerField(help_text="Questions read (not deleted).")
+    # {"invalid_json": {"tags": 3, ...}, "missing_explanation": 1, "missing_diagram": 40}
+    counts = models.JSONField()
+    seconds = models.FloatField(help_text="How long the count took.")
+
+    class Meta:
+        db_table = "core_dataqualitycount"
+        verbose_name = "data-quality count"
+        ordering = ["-counted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"data quality counted {self.counted_at:%Y-%m-%d %H:%M} UTC by {self.counted_by}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.importing.resources import NodeModelResource
+from importing.resources import NodeModelResource
 from interview.models import (
     ChannelMapping,
     Question,

@@ -18,10 +18,10 @@ from django.db import models, transaction
 from core import encodings, shapes
 from core.databases import CONTENT_DB
 from core.fields import NodeJSONField, NodeTimestampField
-from core.models import DataQualityCount
 from interview import quality
 from interview.models import (
     ChannelMapping,
+    DataQualityCount,
     HistoryEventSource,
     HistoryEventType,
     Question,

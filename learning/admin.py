@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 
 from core.admin import admin_change_url, badge, truncate
 from core.facets import facet_filter
-from core.importing.admin import ImportExportAdminMixin
+from importing.admin import ImportExportAdminMixin
 from learning import selectors, services
 from learning.forms import CertificationForm, LearningPathForm
 from learning.models import Certification, LearningPath, UserSession

@@ -75,7 +75,7 @@ def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequ
     from django.db import connections
 
     from core.databases import CONTENT_DB
-    from core.schema_sync import apply_push, plan_push
+    from dbops.schema_sync import apply_push, plan_push
 
     with django_db_blocker.unblock():
         connection = connections[CONTENT_DB]

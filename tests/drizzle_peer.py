@@ -328,7 +328,7 @@ _ADMIN_HELPERS = textwrap.dedent(
 ADMIN_USE_SCRIPT = _ADMIN_HELPERS + textwrap.dedent(
     """
     from django.contrib.auth import get_user_model
-    from core.importing.exporting import export_queryset
+    from importing.exporting import export_queryset
 
     get_user_model().objects.create_superuser(USERNAME, "peer@example.com", PASSWORD)
     result = {}

@@ -14,8 +14,8 @@ from django.contrib import admin
 from django.urls import path
 
 from core.databases import content_connection as connection
-from core.importing.admin import ImportExportAdminMixin
-from core.importing.readers import SourceRecord
+from importing.admin import ImportExportAdminMixin
+from importing.readers import SourceRecord
 from interview.models import (
     ChannelMapping,
     Question,

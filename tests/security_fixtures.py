@@ -21,7 +21,7 @@ from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from core import roles
-from core.demo import load_demo_content
+from demo.content import load_demo_content
 
 PASSWORD = "correct-horse-battery-staple-42"
 
@@ -142,7 +142,7 @@ def admin_urls() -> tuple[list[AdminURL], list[str]]:
                     kwargs[param] = entry.pk
                     kwargs["object_id"] = entry.question_id
                 elif param == "section":
-                    from core.admin_site import SECTIONS
+                    from config.admin_site import SECTIONS
 
                     kwargs[param] = SECTIONS[0].slug
                 elif param == "app_label":
@@ -211,7 +211,7 @@ def database_fingerprint() -> str:
 @contextmanager
 def captured_console_log() -> Iterator[StringIO]:
     """What the configured console handler (LOGGING, with its formatter and filters) writes."""
-    from core.logging import OneLineFormatter
+    from config.logging import OneLineFormatter
 
     handlers = [
         h

@@ -46,7 +46,7 @@ def site_env(**database: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TURSO_", "ADMIN_", "DJANGO_"))}
     env["ADMIN_DATABASE_URL"] = f"file:{tempfile.mkdtemp(prefix='oi-site-')}/admin.sqlite3"
     env.update(
-        DJANGO_SETTINGS_MODULE="core.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         OI_HTTPS="0",

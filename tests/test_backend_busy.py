@@ -17,8 +17,8 @@ import pytest
 from django.db import OperationalError, connections, transaction
 from django.db.utils import ConnectionHandler
 
-from core.backup import dump_database
 from core.db.errors import describe_database_error, is_busy_error
+from dbops.backup import dump_database
 
 HOLD_SECONDS = 0.6
 

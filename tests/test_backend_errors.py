@@ -15,9 +15,9 @@ from django.db import DatabaseError, OperationalError
 from django.db.utils import ConnectionHandler
 from django.test import RequestFactory
 
+from config.middleware import DatabaseErrorMiddleware
 from core.databases import content_connection as connection
 from core.db.errors import ReadOnlyDatabaseError, describe_database_error, read_only_token_sentence
-from core.middleware import DatabaseErrorMiddleware
 from tests.sqld import SqldServer, on_real_server
 
 ENGINE = "core.db.backends.libsql"

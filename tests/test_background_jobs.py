@@ -18,8 +18,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from core.databases import content_connection
-from core.importing import jobs
-from core.models import BackgroundJob, BackgroundJobPart, ImportUpload
+from importing import jobs
+from importing.models import BackgroundJob, BackgroundJobPart, ImportUpload
 from interview.models import Question, QuestionHistory
 from tests.import_fixtures import question_record, records
 
@@ -59,7 +59,7 @@ def _content_fingerprint() -> str:
 
 
 def _seed(count: int) -> None:
-    from core.importing.services import import_records
+    from importing.services import import_records
 
     import_records(
         model="questions", records=records([question_record(n) for n in range(1, count + 1)]), user_label="seed", dry_run=False
@@ -245,7 +245,7 @@ def test_a_large_export_runs_as_a_job_and_gives_the_file_the_request_would(setti
             assert content == expected
 
 
-@pytest.mark.urls("core.urls")
+@pytest.mark.urls("config.urls")
 def test_an_export_job_exports_only_the_filtered_rows(settings: Any) -> None:
     """On the real admin site: its search and filters choose the rows."""
     settings.EXPORT_BACKGROUND_MIN_ROWS = 3

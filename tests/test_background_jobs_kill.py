@@ -34,7 +34,7 @@ SLOW_WORKER = """
 import os, sys, time
 import django
 django.setup()
-from core.importing import jobs
+from importing import jobs
 write = jobs.record_progress
 def slow(*, job_id, fields):
     write(job_id=job_id, fields=fields)
@@ -50,10 +50,10 @@ import json, sys
 import django
 django.setup()
 from django.contrib.auth.models import User
-from core.importing.readers import read_bytes
-from core.importing.services import import_files
-from core.importing.uploads import store_upload
-from core.importing.jobs import start_import_job
+from importing.readers import read_bytes
+from importing.services import import_files
+from importing.uploads import store_upload
+from importing.jobs import start_import_job
 user = User.objects.create_superuser("alice", password="pw-long-enough-123")
 content = open(sys.argv[1], "rb").read()
 report = import_files(files=[read_bytes(name="big.json", content=content)], user_label="alice", actor=user, dry_run=True)
@@ -66,8 +66,8 @@ JOB_STATUS = """
 import json, sys
 import django
 django.setup()
-from core.importing.jobs import job_status
-from core.models import BackgroundJob, ImportUpload
+from importing.jobs import job_status
+from importing.models import BackgroundJob, ImportUpload
 job = BackgroundJob.objects.get(pk=sys.argv[1])
 status = job_status(job=job)
 print(json.dumps({"state": status["state"], "message": status["message"],
@@ -82,7 +82,7 @@ def _env(data_dir: Path, **extra: str) -> dict[str, str]:
         if not k.startswith(("DJANGO_", "OI_", "TURSO_", "ADMIN_", "GUNICORN_"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="core.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         OI_DATA_DIR=str(data_dir),
         OI_ALLOW_INSECURE_SECRET_KEY="1",
         OI_HTTPS="0",

@@ -20,9 +20,9 @@ from django.contrib.auth.models import User
 from django.db import connections
 from django.test import Client
 
+from config.middleware import UNAVAILABLE_SENTENCE
 from core.databases import ADMIN_DB, CONTENT_DB
 from core.db.backends.libsql.base import DatabaseWrapper
-from core.middleware import UNAVAILABLE_SENTENCE
 from tests.admin_questions_fixtures import *  # noqa: F403  (the pytest fixtures)
 from tests.admin_questions_fixtures import client_for, insert_question
 from tests.site_server import (

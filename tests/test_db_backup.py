@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from core import schema_contract as contract
-from core.backup import read_statements
+from dbops import schema_contract as contract
+from dbops.backup import read_statements
 from tests import db_ops_fixtures
 from tests.db_ops_fixtures import (
     InProcessDatabase,

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from django.test.utils import CaptureQueriesContext
 
-from core import schema_contract as contract
 from core.databases import content_connection as connection
-from core.schema_sync import check_schema
+from dbops import schema_contract as contract
+from dbops.schema_sync import check_schema
 from tests import db_ops_fixtures
 from tests.db_ops_fixtures import (
     LEGACY_SCHEMA_SQL,

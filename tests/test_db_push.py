@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from core import schema_contract as contract
+from dbops import schema_contract as contract
 from tests import db_ops_fixtures
 from tests.db_ops_fixtures import (
     InProcessDatabase,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from core import schema_contract as contract
-from core.schema_sync import check_schema
+from dbops import schema_contract as contract
+from dbops.schema_sync import check_schema
 from tests import db_ops_fixtures
 from tests.db_ops_fixtures import (
     InProcessDatabase,

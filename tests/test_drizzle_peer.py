@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from core import schema_contract as contract
+from dbops import schema_contract as contract
 from tests.db_ops_fixtures import CommandResult, run_manage
 from tests.drizzle_peer import (
     ADMIN_NAME,

@@ -13,10 +13,10 @@ import pytest
 from import_export.formats import base_formats
 
 from core.databases import content_connection as connection
-from core.importing import exporting
-from core.importing.exporting import ExportError, resource_for, write_export
-from core.importing.services import import_records
-from core.importing.specs import spec_for_model
+from importing import exporting
+from importing.exporting import ExportError, resource_for, write_export
+from importing.services import import_records
+from importing.specs import spec_for_model
 from interview.models import Question
 from learning.models import Certification
 from tests.import_fixtures import question_record, records

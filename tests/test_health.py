@@ -96,7 +96,7 @@ def test_unreachable_libsql_server_gives_503_and_a_redacted_log_line(tmp_path: A
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TURSO_", "DJANGO_"))}
     env.update(
-        DJANGO_SETTINGS_MODULE="core.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         OI_ALLOW_INSECURE_SECRET_KEY="1",
         OI_HTTPS="0",
         DJANGO_ALLOWED_HOSTS="testserver",

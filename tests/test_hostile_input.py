@@ -25,9 +25,9 @@ from django.test import Client
 
 from core.databases import CONTENT_DB
 from core.db import errors as db_errors
-from core.importing import services
-from core.importing.readers import SourceRecord, read_bytes
-from core.importing.services import import_files, import_records
+from importing import services
+from importing.readers import SourceRecord, read_bytes
+from importing.services import import_files, import_records
 from interview.forms import QuestionForm
 from interview.models import Question
 from tests.hostile_files import measured, shared_cell, sheet_rows, xlsx
@@ -343,7 +343,7 @@ def test_cli_refuses_hostile_files_with_a_sentence_and_exit_code_2(
     before = _seeded()
     path = tmp_path / name
     path.write_bytes(content)
-    from core.management.commands.import_content import Command
+    from importing.management.commands.import_content import Command
 
     stderr = io.StringIO()
     with redirect_stderr(stderr), pytest.raises(SystemExit) as exit_info:

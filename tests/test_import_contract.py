@@ -26,8 +26,8 @@ from django.test import Client
 
 from core import encodings, shapes
 from core.databases import content_connection as connection
-from core.importing.readers import read_bytes
-from core.importing.services import import_files, import_records
+from importing.readers import read_bytes
+from importing.services import import_files, import_records
 from interview import services as question_services
 from interview.models import Question, QuestionHistory, VoiceSession
 from learning import services as learning_services
@@ -450,7 +450,7 @@ def test_changed_words_are_marked_and_escaped_and_cells_wrap(importer_client: Cl
 
 
 def _export_and_reimport(queryset: Any, file_format: str) -> Any:
-    from core.importing.exporting import export_queryset
+    from importing.exporting import export_queryset
 
     exported = export_queryset(queryset=queryset, file_format=file_format)
     return import_files(
@@ -490,7 +490,7 @@ def test_legacy_text_is_not_written_over_another_value() -> None:
 
 @pytest.mark.parametrize("file_format", ["json", "csv", "xlsx"])
 def test_the_full_shared_exports_come_back_all_unchanged(file_format: str) -> None:
-    from core.importing.readers import read_paths
+    from importing.readers import read_paths
 
     require_shared(EXPORTS_DIR)
     first = import_files(files=read_paths(paths=[EXPORTS_DIR]), user_label="t", dry_run=False, skip_invalid=True)

@@ -8,10 +8,10 @@ import pytest
 
 from core import encodings
 from core.databases import content_connection as connection
-from core.importing import services
-from core.importing.readers import read_bytes
-from core.importing.services import import_files, import_records
-from core.importing.specs import SPECS
+from importing import services
+from importing.readers import read_bytes
+from importing.services import import_files, import_records
+from importing.specs import SPECS
 from interview.models import Question, QuestionHistory
 from tests.import_fixtures import question_record, raw_row, records, table_counts
 

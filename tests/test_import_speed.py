@@ -11,9 +11,9 @@ import pytest
 
 from core import encodings
 from core.databases import content_connection as connection
-from core.importing import services
-from core.importing.readers import cyclic_gc_paused, read_bytes
-from core.importing.services import import_files, import_records
+from importing import services
+from importing.readers import cyclic_gc_paused, read_bytes
+from importing.services import import_files, import_records
 from interview import services as question_services
 from interview.models import HistoryEventSource, HistoryEventType, Question, QuestionHistory
 from tests.import_fixtures import question_record, raw_row, records

@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from core.importing import uploads
-from core.models import ImportUpload, ImportUploadPart
+from importing import uploads
+from importing.models import ImportUpload, ImportUploadPart
 from interview.models import Question, QuestionHistory
 from tests.import_fixtures import question_record
 

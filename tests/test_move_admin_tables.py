@@ -29,7 +29,7 @@ from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.backends.db import SessionStore
-from core.models import ImportUpload, ImportUploadPart
+from importing.models import ImportUpload, ImportUploadPart
 from interview.models import Question
 
 editor = User.objects.create_user("edith", "edith@example.com", "a-long-pass-phrase-1")
@@ -184,7 +184,7 @@ def test_a_failure_while_dropping_leaves_both_databases_as_they_were(
     in_process: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from core import admin_tables_move
+    from dbops import admin_tables_move
 
     shared, _ = shaped_like_today
     new_admin = tmp_path / "admin.sqlite3"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.env import parse_dotenv
+from config.env import parse_dotenv
 from tests.shared_data import PROJECT_DIR
 
 EXAMPLE_ENV = PROJECT_DIR / "deploy" / "production.env.example"
@@ -46,7 +46,7 @@ def clean_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "OI_", "TURSO_", "GUNICORN_")) and k != "SECRET_KEY"
     }
-    env["DJANGO_SETTINGS_MODULE"] = "core.settings"
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
     env["OI_DATA_DIR"] = str(tmp_path)
     env.update(overrides)
     return env
@@ -71,7 +71,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     "command",
-    [["manage.py", "check"], ["-c", "import core.wsgi"]],
+    [["manage.py", "check"], ["-c", "import config.wsgi"]],
     ids=["manage.py", "wsgi"],
 )
 def test_refuses_to_start_without_secret_key(tmp_path: Path, command: list[str]) -> None:

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 
 def read_only() -> override_settings:
-    """Settings as core/settings.py makes them when only the read-only URL is set."""
+    """Settings as config/settings.py makes them when only the read-only URL is set."""
     return override_settings(READ_ONLY=True)
 
 

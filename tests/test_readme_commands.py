@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from core.env import ensure_secret_key, parse_dotenv
+from config.env import ensure_secret_key, parse_dotenv
 from tests.shared_data import PROJECT_DIR
 
 README = PROJECT_DIR / "README.md"

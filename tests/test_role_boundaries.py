@@ -22,10 +22,10 @@ from django.test import Client
 from django.urls import reverse
 
 from core import encodings
-from core.importing.readers import SourceRecord
-from core.importing.services import import_records
 from core.models import AppUser
 from core.roles import EDITORS, IMPORTERS, MODERATORS
+from importing.readers import SourceRecord
+from importing.services import import_records
 from interview import services
 from interview.models import Question, QuestionHistory
 from tests.admin_b_helpers import PASSWORD, make_question
@@ -238,7 +238,7 @@ def test_status_by_import_is_for_moderators_the_cli_operator_and_nobody_else(mak
 def secret_lookups() -> list[tuple[Any, str]]:
     """Every (model admin, lookup path) that reaches a field holding a secret,
     on the model itself or one relation away."""
-    from core.admin_site import holds_secret
+    from config.admin_site import holds_secret
 
     found = []
     for model, model_admin in admin.site._registry.items():
@@ -273,7 +273,7 @@ def test_no_admin_list_can_be_filtered_on_a_secret(superuser, fast_hasher):
 
 
 def test_secret_fields_are_recognised_by_name():
-    from core.admin_site import holds_secret
+    from config.admin_site import holds_secret
 
     assert holds_secret(AppUser._meta.get_field("password"))
     assert holds_secret(User._meta.get_field("password"))

@@ -1,7 +1,7 @@
 """The models map the Node app's schema (../shared/legacy/schema-v2.2.0.sql) exactly.
 
 Every table, column, type, nullability, default, index and foreign key is
-compared. A difference fails the test unless `core.schema_contract.ACCEPTED_DRIFT`
+compared. A difference fails the test unless `dbops.schema_contract.ACCEPTED_DRIFT`
 explains it; that list is the one place known drift is recorded, and it is
 the same list `manage.py db_check` uses.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import schema_contract
+from dbops import schema_contract
 from tests.shared_data import LEGACY_SCHEMA, require_shared
 
 CONTRACT_TABLES = {

@@ -242,8 +242,8 @@ def test_writes_through_the_services_are_searchable_at_once(corpus, editor, djan
 
 @pytest.mark.sqld
 def test_an_import_is_searchable_at_once(corpus, django_capture_on_commit_callbacks) -> None:
-    from core.importing.readers import SourceRecord
-    from core.importing.services import import_records
+    from importing.readers import SourceRecord
+    from importing.services import import_records
 
     record = {"id": "q-70", "question": "Terraform state locking", "answer": "DynamoDB.", "explanation": "x",
               "difficulty": "advanced", "channel": "devops", "subChannel": "iac"}

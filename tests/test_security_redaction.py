@@ -14,7 +14,7 @@ from django.contrib.auth.models import User
 from django.test import Client, RequestFactory, override_settings
 from django.views.debug import technical_500_response
 
-from core.logging import OneLineFormatter, redact
+from config.logging import OneLineFormatter, redact
 from tests.security_fixtures import captured_console_log
 
 TOKEN = "eyJhbGciOiJFZERTQSJ9.eyJpZCI6InJlZGFjdGlvbi10ZXN0In0.c2lnbmF0dXJlLXJlZGFjdGlvbg"

@@ -12,7 +12,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
-from core.security import SESSION_REFRESHED_AT_KEY
+from config.security import SESSION_REFRESHED_AT_KEY
 from tests.security_fixtures import login_redirect
 
 pytestmark = pytest.mark.django_db

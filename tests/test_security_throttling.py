@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
 
-from core.security import client_ip
+from config.security import client_ip
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def throttling(settings: Any) -> None:
 
 
 def attempt(username: str, password: str, address: str = "198.51.100.7", client: Client | None = None) -> Any:
-    with mock.patch("core.security.time.sleep") as sleep:
+    with mock.patch("config.security.time.sleep") as sleep:
         response = (client or Client()).post(
             LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address
         )

@@ -19,8 +19,8 @@ RECORDS = 3000
 def test_a_big_import_shows_its_progress_survives_a_reload_and_finishes(page, settings, monkeypatch) -> None:
     from django.db import connections
 
-    from core.importing import jobs
-    from core.models import BackgroundJob
+    from importing import jobs
+    from importing.models import BackgroundJob
     from interview.models import Question
 
     settings.IMPORT_BACKGROUND_MIN_RECORDS = 100

@@ -11,7 +11,7 @@ from browser_support import log_in, make_admin_user
 
 
 def test_question_page_renders_markdown_and_mermaid_under_the_csp(page) -> None:
-    from core.demo import load_demo_content
+    from demo.content import load_demo_content
     from interview.models import Question
 
     load_demo_content()

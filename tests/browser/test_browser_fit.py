@@ -105,7 +105,7 @@ def test_the_markdown_preview_shows_headings_and_lists_as_the_reading_site_does(
 
 
 def test_the_dashboard_draws_its_charts_on_a_laptop_and_counts_data_quality_on_request(laptop) -> None:
-    from core.demo import load_demo_content
+    from demo.content import load_demo_content
 
     load_demo_content()
     make_admin_user(username="admin", role="superuser")

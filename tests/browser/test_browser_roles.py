@@ -74,7 +74,7 @@ def test_an_editor_sees_no_import_or_moderation_controls(page) -> None:
 def test_a_read_only_deployment_shows_its_banner_and_no_save_buttons(page, settings) -> None:
     from interview.models import Question
 
-    # What core/settings.py sets when only the read-only credentials are configured.
+    # What config/settings.py sets when only the read-only credentials are configured.
     settings.READ_ONLY = True
     make_question(id="q-402", question="What is a read replica?")
     make_admin_user(username="root", role="superuser")

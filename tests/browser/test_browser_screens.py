@@ -35,7 +35,7 @@ def import_screen_url() -> str:
 
 
 def test_each_main_screen_loads_cleanly_and_is_photographed(page, tmp_path: Path) -> None:
-    from core.demo import load_demo_content
+    from demo.content import load_demo_content
     from interview.models import QuestionHistory
 
     load_demo_content()

@@ -7,9 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from core.admin_tables_move import holds_admin_tables
 from core.databases import CONTENT_DB
 from core.services import ensure_first_superuser
+from dbops.admin_tables_move import holds_admin_tables
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from core.management.commands._db_command import DatabaseCommand
+from dbops.management.commands._db_command import DatabaseCommand
 from search import index
 from search.models import IndexState
 
