@@ -42,6 +42,7 @@ NO_TURSO := TURSO_DATABASE_URL= TURSO_AUTH_TOKEN= TURSO_DATABASE_URL_RO= TURSO_A
 # libSQL server (sqld) started on a free loopback port for the run.
 test: $(STAMP) browser
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(NO_TURSO) $(PY) -m pytest
 	$(PY) tests/run_sqld_suite.py
 
@@ -82,6 +83,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

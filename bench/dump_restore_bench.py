@@ -92,7 +92,7 @@ def main() -> int:
 
         from core.databases import CONTENT_DB
         from dbops.backup import dump_database, restore_database
-        from dbops.status import row_counts, user_tables
+        from dbops.connection import row_counts, user_tables
 
         connections.settings["source"] = connections.configure_settings(
             {"default": {"ENGINE": "core.db.backends.libsql", "NAME": str(source)}}

@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import logging
-import time
 
 from django.db import connections
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from core.databases import ADMIN_DB, CONTENT_DB
+from core.databases import ADMIN_DB, CONTENT_DB, round_trip_seconds
 
 logger = logging.getLogger(__name__)
 
 
 def database_round_trip_ms(*, alias: str = CONTENT_DB) -> float:
     """Milliseconds for one `SELECT 1` on the database (opening the connection if needed)."""
-    connection = connections[alias]
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
-    return (time.perf_counter() - started) * 1000
+    return round_trip_seconds(connections[alias]) * 1000
 
 
 @never_cache

@@ -14,6 +14,7 @@ table of the app is routed by declaring it, not by editing a list here.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -27,6 +28,18 @@ CONTENT_DB = "content"
 content_connection = ConnectionProxy(connections, CONTENT_DB)
 
 
+def round_trip_seconds(connection: Any) -> float:
+    """Time of one `SELECT 1`, on a connection opened first (opening is not timed).
+
+    The health check and `db_status` both report this, so they agree."""
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute("SELECT 1")
+        cursor.fetchall()
+        return time.perf_counter() - started
+
+
 def is_content_model(model: type) -> bool:
     from core.models import NodeModel
 
@@ -38,7 +51,7 @@ class ContentRouter:
 
     `allow_migrate` says where each model's table belongs, as Django's
     multi-database routers do (flush, dumpdata and test databases read it).
-    `migrate` itself never touches the content database: `CoreConfig` refuses
+    `migrate` itself never touches the content database: `dbops` refuses
     `migrate --database content`, because the content schema is the schema
     contract's business (`db_push`) and a migration record there would be a
     table the Node app's schema tool drops.

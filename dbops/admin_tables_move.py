@@ -28,8 +28,8 @@ from typing import Any
 
 from django.db import transaction
 
+from dbops.connection import quote_name, require_writable
 from dbops.schema_contract import framework_tables, schema_from_connection
-from dbops.status import quote_name, require_writable
 
 # Copied per request to a remote server; each INSERT is one statement of a batch.
 INSERT_BATCH_ROWS = 500

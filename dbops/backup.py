@@ -27,8 +27,14 @@ from typing import IO, Any
 
 from django.db import transaction
 
+from dbops.connection import (
+    database_location,
+    quote_name,
+    require_writable,
+    row_counts,
+    user_tables,
+)
 from dbops.schema_contract import is_internal_table
-from dbops.status import database_location, quote_name, require_writable, row_counts, user_tables
 
 DUMP_BATCH_ROWS = 1000
 # zlib's level 9 triples the time of a 100 MB dump for a few percent less size.

@@ -21,9 +21,10 @@ from typing import Any
 
 from django.db import DatabaseError, transaction
 
+from dbops import backup
 from dbops import schema_contract as contract
+from dbops.connection import quote_name, require_writable
 from dbops.schema_contract import Difference, Schema, Table
-from dbops.status import quote_name, require_writable
 
 # Rows fetched per request while hashing a table around a rebuild.
 HASH_BATCH_ROWS = 2000
@@ -503,8 +504,6 @@ def apply_push(
     """Apply `plan` in one transaction: every additive step, and the rebuilds
     when `allow_rebuild` (after writing a dump to `dump_path`). On any error
     nothing is changed."""
-    from dbops import backup
-
     if not writable_checked:
         require_writable(connection)
     rebuilds = plan.rebuilds if allow_rebuild else []

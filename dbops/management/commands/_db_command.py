@@ -16,8 +16,8 @@ from django.db import connections
 from core.databases import CONTENT_DB
 from core.db.errors import ReadOnlyDatabaseError, describe_database_error
 from dbops.backup import RestoreError
+from dbops.connection import auth_token, remote_url
 from dbops.schema_sync import SchemaPushError
-from dbops.status import auth_token, remote_url
 
 EXIT_CANNOT_CONNECT = 2
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from dbops.connection import database_location
 from dbops.management.commands._db_command import DatabaseCommand
 from dbops.schema_sync import check_schema
-from dbops.status import database_location
 
 EXIT_DRIFT = 1
 

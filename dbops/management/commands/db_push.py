@@ -10,9 +10,9 @@ from typing import Any
 from django.conf import settings
 
 from core.db.errors import ReadOnlyDatabaseError
+from dbops.connection import database_location, write_access
 from dbops.management.commands._db_command import DatabaseCommand
 from dbops.schema_sync import SchemaPushError, apply_push, plan_push
-from dbops.status import database_location, write_access
 
 
 class Command(DatabaseCommand):

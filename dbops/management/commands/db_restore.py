@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from dbops.backup import RestoreError, restore_database
+from dbops.connection import database_location
 from dbops.management.commands._db_command import DatabaseCommand
-from dbops.status import database_location
 
 
 class Command(DatabaseCommand):

@@ -8,8 +8,9 @@ from typing import Any
 from django.db import connections
 
 from core.databases import ADMIN_DB
+from dbops.connection import database_location
 from dbops.management.commands._db_command import DatabaseCommand
-from dbops.status import database_location, database_status
+from dbops.status import database_status
 
 
 class Command(DatabaseCommand):
