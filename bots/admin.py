@@ -16,7 +16,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -29,6 +28,7 @@ from core import encodings
 from core.admin import admin_change_url, badge, formatted_json, truncate
 from core.facets import facet_filter, request_facets
 from importing.admin import ImportExportAdminMixin
+from interview.compare import compare_snapshots
 
 
 class StuckFilter(admin.SimpleListFilter):
@@ -416,22 +416,11 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 def render_state_comparison(before: Any, after: Any) -> str:
     """Before/after states compared field by field with the questions' history comparison.
 
-    Falls back to the two states as formatted JSON when a state is not an
-    object (the comparison is field by field) or the comparison is missing.
+    A state that is not an object (the comparison is field by field) shows
+    the two states as formatted JSON instead.
     """
     if isinstance(before, dict | type(None)) and isinstance(after, dict | type(None)):
-        try:
-            from interview.compare import compare_snapshots
-        except ImportError:
-            compare_snapshots = None
-        if compare_snapshots is not None:
-            try:
-                return render_to_string(
-                    "admin/interview/_comparison.html",
-                    {"comparisons": compare_snapshots(before, after)},
-                )
-            except TemplateDoesNotExist:
-                pass
+        return render_to_string("admin/interview/_comparison.html", {"comparisons": compare_snapshots(before, after)})
     return format_html_join(
         "",
         "<h4>{}</h4>{}",

@@ -6,9 +6,6 @@ class InterviewConfig(AppConfig):
     verbose_name = "Content"
 
     def ready(self) -> None:
-        # The admins of voice sessions, channel mappings and relationships
-        # live apart from the questions admin (interview/admin.py).
-        from interview import admin_related  # noqa: F401
         from interview.selectors import forget_review_queue_facets
         from interview.signals import questions_written
 

@@ -200,12 +200,9 @@ class StatusFilter(admin.SimpleListFilter):
     ALL = "all"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [
-            (QuestionStatus.ACTIVE, "Active"),
-            (QuestionStatus.FLAGGED, "Flagged"),
-            (QuestionStatus.DELETED, "Deleted"),
-            (self.ALL, "All, deleted included"),
-        ]
+        # Every status moderation knows, by its own label; NULL and unknown
+        # values are under "Not deleted" (the app treats them as active).
+        return [*QuestionStatus.choices, (self.ALL, "All, deleted included")]
 
     def choices(self, changelist: Any) -> Any:
         for choice in super().choices(changelist):

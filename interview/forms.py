@@ -414,19 +414,3 @@ def _conflict_entries(instance: Question, seen: str) -> list[Any]:
     from interview import selectors
 
     return selectors.entries_since(question_id=instance.pk, since=seen or None)
-
-
-class FlagForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Why this question needs review. Shown in the review queue.",
-        error_messages={"required": "A reason is required to flag a question."},
-    )
-
-
-class RejectProposalForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        error_messages={"required": "A reason is required to reject a proposal."},
-    )
-

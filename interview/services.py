@@ -27,9 +27,9 @@ from interview.models import (
     Question,
     QuestionHistory,
     QuestionRelationship,
-    QuestionStatus,
     RelationshipType,
 )
+from interview.moderation import MODERATE_PERMISSION, STATUS_RULE, TRANSITIONS
 from interview.signals import announce_questions_written
 
 # Columns maintained by the system; a change to them alone is not an edit.
@@ -37,18 +37,11 @@ BOOKKEEPING_FIELDS = frozenset({"last_updated", "created_at"})
 
 # --- Who may moderate --------------------------------------------------------
 #
-# A question's `status` (active, flagged, deleted) is what moderation
-# decides. Every path that could write it (the moderation services, an edit
-# or revert through `save_question_changes`, the importer) asks
-# `may_change_status`, so no role reaches moderation through another door.
-# Flagging is the one change that is a request rather than a decision:
-# whoever holds FLAG_PERMISSION (editors) may flag a question for review,
-# with a reason; approving or deleting it stays a moderator's decision.
-
-MODERATE_PERMISSION = "interview.moderate_question"
-FLAG_PERMISSION = "interview.flag_question"
-STATUS_RULE = "only moderators may change the status of a question"
-FLAG_CHANGE = "flag"
+# Every path that could write a question's `status` (the moderation
+# services, an edit or revert through `save_question_changes`, the
+# importer) asks `may_change_status`, so no role reaches moderation through
+# another door. Which moves exist and who may make each is
+# `interview.moderation.TRANSITIONS`.
 
 
 @dataclass(frozen=True)
@@ -69,7 +62,7 @@ Actor = AbstractBaseUser | AnonymousUser | CommandLineOperator | None
 
 
 def may_change_status(*, actor: Actor, change: str | None = None) -> bool:
-    """Whether `actor` may make the status change `change` (a STATUS_CHANGES
+    """Whether `actor` may make the move `change` (a `moderation.TRANSITIONS`
     key), or with None any change of status (an edit, a revert, an import)."""
     if isinstance(actor, CommandLineOperator):
         return True
@@ -77,7 +70,8 @@ def may_change_status(*, actor: Actor, change: str | None = None) -> bool:
         return False
     if actor.has_perm(MODERATE_PERMISSION):
         return True
-    return change == FLAG_CHANGE and actor.has_perm(FLAG_PERMISSION)
+    transition = TRANSITIONS.get(change) if change is not None else None
+    return transition is not None and actor.has_perm(transition.django_permission)
 
 
 class EditConflict(Exception):
@@ -365,47 +359,26 @@ class ModerationError(ValueError):
 
 
 @dataclass(frozen=True)
-class StatusChange:
-    target_status: str
-    event_type: str
-    # Statuses from which this change applies; other questions are skipped.
-    applies_to: frozenset[str | None]
-    reason_required: bool = False
-
-
-# `None` and values outside the choices count as active: the app shows them.
-_NOT_FLAGGED_OR_DELETED = frozenset({QuestionStatus.ACTIVE, None, ""})
-
-STATUS_CHANGES: dict[str, StatusChange] = {
-    "flag": StatusChange(
-        target_status=QuestionStatus.FLAGGED,
-        event_type=HistoryEventType.FLAGGED,
-        applies_to=_NOT_FLAGGED_OR_DELETED,
-        reason_required=True,
-    ),
-    "approve": StatusChange(
-        target_status=QuestionStatus.ACTIVE,
-        event_type=HistoryEventType.APPROVED,
-        applies_to=frozenset({QuestionStatus.FLAGGED}),
-    ),
-    "delete": StatusChange(
-        target_status=QuestionStatus.DELETED,
-        event_type=HistoryEventType.DELETED,
-        applies_to=_NOT_FLAGGED_OR_DELETED | {QuestionStatus.FLAGGED},
-    ),
-    "restore": StatusChange(
-        target_status=QuestionStatus.ACTIVE,
-        event_type=HistoryEventType.RESTORED,
-        applies_to=frozenset({QuestionStatus.DELETED}),
-    ),
-}
-
-
-@dataclass(frozen=True)
 class StatusChangeResult:
     changed: list[str]
     skipped: list[str]
     history: list[QuestionHistory]
+
+
+def _or_list(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def _refusal(*, actor: Actor, change: str) -> str:
+    """Why `actor` may not make the move `change`, naming the moves they may make instead."""
+    allowed = [t for t in TRANSITIONS.values() if may_change_status(actor=actor, change=t.name)]
+    refused = [t.verb for t in TRANSITIONS.values() if t not in allowed]
+    if not refused:  # every move is theirs: `change` is none of them
+        return f"Unknown moderation action {change!r}."
+    if not allowed:
+        return f"Only moderators may {_or_list(refused)} questions: {STATUS_RULE}. Nothing was changed."
+    offers = [t.invitation or f"{t.verb} a question" for t in allowed]
+    return f"Only moderators may {_or_list(refused)} questions; you may {_or_list(offers)}. Nothing was changed."
 
 
 def change_status(
@@ -427,27 +400,14 @@ def change_status(
     and EditConflict is raised.
     """
     if not may_change_status(actor=actor, change=change):
-        if may_change_status(actor=actor, change=FLAG_CHANGE):
-            raise ModerationError(
-                "Only moderators may approve, soft-delete or restore questions; you may flag a question "
-                "for review, with a reason. Nothing was changed."
-            )
-        raise ModerationError(
-            f"Only moderators may flag, approve, soft-delete or restore questions: {STATUS_RULE}. Nothing was changed."
-        )
-    spec = STATUS_CHANGES.get(change)
-    if spec is None:
+        raise ModerationError(_refusal(actor=actor, change=change))
+    transition = TRANSITIONS.get(change)
+    if transition is None:
         raise ModerationError(f"Unknown moderation action {change!r}.")
     reason = (reason or "").strip() or None
-    if spec.reason_required and not reason:
-        raise ModerationError("A reason is required to flag a question.")
-    unknown_status_ok = change in {"flag", "delete"}
-    to_change = [
-        q
-        for q in questions
-        if q.status in spec.applies_to
-        or (unknown_status_ok and q.status not in QuestionStatus.values)
-    ]
+    if transition.reason_required and not reason:
+        raise ModerationError(f"A reason is required to {transition.verb} a question.")
+    to_change = [q for q in questions if transition.applies_to(q.status)]
     skipped = [q.pk for q in questions if q not in to_change]
     if not to_change:
         return StatusChangeResult(changed=[], skipped=skipped, history=[])
@@ -455,12 +415,12 @@ def change_status(
     entries = [
         build_history_entry(
             question_id=q.pk,
-            event_type=event_type or spec.event_type,
+            event_type=event_type or transition.event_type,
             event_source=event_source,
             source_name=source_name,
             changed_fields=["status"],
             before={"status": q.status},
-            after={"status": spec.target_status},
+            after={"status": transition.to_status},
             reason=reason,
             metadata=metadata,
         )
@@ -476,44 +436,17 @@ def change_status(
             # someone changed meanwhile makes the whole change roll back.
             guard = models.Q(status__isnull=True) if loaded_status is None else models.Q(status=loaded_status)
             updated = Question.objects.filter(guard, pk__in=ids).update(
-                status=spec.target_status, last_updated=now
+                status=transition.to_status, last_updated=now
             )
             if updated != len(ids):
                 raise EditConflict(question_id=", ".join(ids), current=None)
         QuestionHistory.objects.bulk_create(entries)
         announce_questions_written(q.pk for q in to_change)
     for q in to_change:
-        q.status = spec.target_status
+        q.status = transition.to_status
         q.last_updated = now
         _mark_saved(q)
     return StatusChangeResult(changed=[q.pk for q in to_change], skipped=skipped, history=entries)
-
-
-def flag_question(*, question: Question, source_name: str, actor: Actor, reason: str) -> StatusChangeResult:
-    return change_status(questions=[question], change="flag", source_name=source_name, actor=actor, reason=reason)
-
-
-def approve_question(
-    *, question: Question, source_name: str, actor: Actor, reason: str | None = None
-) -> StatusChangeResult:
-    """Unflag: the question goes back to `active`."""
-    return change_status(
-        questions=[question], change="approve", source_name=source_name, actor=actor, reason=reason
-    )
-
-
-def soft_delete_question(
-    *, question: Question, source_name: str, actor: Actor, reason: str | None = None
-) -> StatusChangeResult:
-    return change_status(questions=[question], change="delete", source_name=source_name, actor=actor, reason=reason)
-
-
-def restore_question(
-    *, question: Question, source_name: str, actor: Actor, reason: str | None = None
-) -> StatusChangeResult:
-    return change_status(
-        questions=[question], change="restore", source_name=source_name, actor=actor, reason=reason
-    )
 
 
 def value_from_snapshot(field: models.Field, value: Any) -> Any:

@@ -1,7 +1,9 @@
-"""Admin for certifications, learning paths and the app's user sessions.
+"""Admin for certifications, learning paths, voice sessions and the app's user sessions.
 
-`CollectionAdminMixin` is shared with the voice sessions admin
-(interview/admin_related.py): rows that hold an ordered list of question ids.
+The first three are rows that hold an ordered list of question ids, kept
+with `CollectionAdminMixin`. Voice sessions are the interview app's table
+but are administered here: they share this mixin and learning's forms, and
+the questions' app may not depend on learning (learning reads questions).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from django.utils.http import urlencode
 from core.admin import admin_change_url, badge, truncate
 from core.facets import facet_filter
 from importing.admin import ImportExportAdminMixin
+from interview.models import VoiceSession
 from learning import selectors, services
-from learning.forms import CertificationForm, LearningPathForm
+from learning.forms import CertificationForm, LearningPathForm, VoiceSessionForm
 from learning.models import Certification, LearningPath, UserSession
 
 # The request whose change form is being rendered: a read-only field's
@@ -330,6 +333,40 @@ class LearningPathAdmin(ImportExportAdminMixin, CollectionAdminMixin, admin.Mode
     @admin.display(description="questions")
     def question_count(self, obj: LearningPath) -> int | str:
         return len(obj.question_ids) if isinstance(obj.question_ids, list) else "?"
+
+
+@admin.register(VoiceSession)
+class VoiceSessionAdmin(ImportExportAdminMixin, CollectionAdminMixin, admin.ModelAdmin):
+    form = VoiceSessionForm
+    list_display = [
+        "id",
+        "topic",
+        "channel",
+        "difficulty",
+        "total_questions",
+        "estimated_minutes",
+        "last_updated",
+    ]
+    list_filter = ["difficulty", facet_filter("channel", "channel", ("channel",))]
+    search_fields = ["id", "topic", "channel", "description"]
+    readonly_fields = ["total_questions", "ordered_question_list", "created_at", "last_updated"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "id",
+                    "topic",
+                    "description",
+                    "channel",
+                    "difficulty",
+                    "estimated_minutes",
+                ]
+            },
+        ),
+        ("Questions", {"fields": ["question_ids", "ordered_question_list", "total_questions"]}),
+        ("Timestamps", {"fields": ["created_at", "last_updated"]}),
+    ]
 
 
 @admin.register(UserSession)

@@ -8,6 +8,7 @@ class SearchConfig(AppConfig):
     verbose_name = "Search"
 
     def ready(self) -> None:
-        from search import freshness
+        from search import freshness, question_admin
 
         freshness.connect()
+        question_admin.install()

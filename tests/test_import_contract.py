@@ -304,8 +304,8 @@ def _exported_then_flagged() -> list[dict[str, Any]]:
     import_records(model="questions", records=records(exported), user_label="t", dry_run=False)
     for question_id in ("q-30194", "q-30081"):
         question = Question.objects.get(pk=question_id)
-        question_services.flag_question(
-            question=question, source_name="moderator", actor=question_services.OPERATOR, reason="wrong"
+        question_services.change_status(
+            questions=[question], change="flag", source_name="moderator", actor=question_services.OPERATOR, reason="wrong"
         )
     return exported
 

@@ -39,10 +39,8 @@ def test_flag_approve_delete_restore_each_write_one_history_row(moderator) -> No
     insert_question("q-1")
     question = Question.objects.get(pk="q-1")
 
-    services.flag_question(question=question, source_name="moe", actor=moderator, reason="Answer is wrong")
-    services.approve_question(question=question, source_name="moe", actor=moderator)
-    services.soft_delete_question(question=question, source_name="moe", actor=moderator, reason="duplicate")
-    services.restore_question(question=question, source_name="moe", actor=moderator)
+    for change, reason in (("flag", "Answer is wrong"), ("approve", None), ("delete", "duplicate"), ("restore", None)):
+        services.change_status(questions=[question], change=change, source_name="moe", actor=moderator, reason=reason)
 
     assert status_of("q-1") == "active"
     rows = history_rows("q-1")
@@ -59,14 +57,18 @@ def test_flag_approve_delete_restore_each_write_one_history_row(moderator) -> No
 def test_flag_without_a_reason_is_refused_and_changes_nothing(moderator) -> None:
     insert_question("q-1")
     with pytest.raises(services.ModerationError, match="A reason is required"):
-        services.flag_question(question=Question.objects.get(pk="q-1"), source_name="moe", actor=moderator, reason="  ")
+        services.change_status(
+            questions=[Question.objects.get(pk="q-1")], change="flag", source_name="moe", actor=moderator, reason="  "
+        )
     assert status_of("q-1") == "active"
     assert history_rows("q-1") == []
 
 
 def test_a_change_that_does_not_apply_is_skipped_without_history(moderator) -> None:
     insert_question("q-1")
-    result = services.approve_question(question=Question.objects.get(pk="q-1"), source_name="moe", actor=moderator)
+    result = services.change_status(
+        questions=[Question.objects.get(pk="q-1")], change="approve", source_name="moe", actor=moderator
+    )
     assert result.changed == [] and result.skipped == ["q-1"]
     assert history_rows("q-1") == []
 

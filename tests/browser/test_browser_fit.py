@@ -28,7 +28,7 @@ def long_questions() -> None:
     make_question(id="q-2", channel="backend", sub_channel="concurrency")
     moderator = make_admin_user(username="moe", role="moderator")
     flagged = Question.objects.get(pk=LONG_ID)
-    services.flag_question(question=flagged, source_name="moe", actor=moderator,
+    services.change_status(questions=[flagged], change="flag", source_name="moe", actor=moderator,
                            reason="The explanation mixes up the simple security property and the star property; "
                                   "check against the official study guide before approving.")
 

@@ -1,9 +1,8 @@
-"""Admin for the tables around questions: voice sessions, channel mappings, relationships.
+"""Admin for the tables that point at questions: channel mappings, relationships.
 
-Kept out of interview/admin.py (the questions admin) so each file has one
-owner; InterviewConfig.ready() imports this module after autodiscovery.
 Foreign keys to questions use raw id inputs: a select of 30,000 questions
-would be one huge query and page.
+would be one huge query and page. (Voice sessions, ordered lists of
+questions like learning paths, are administered with those in learning/admin.py.)
 """
 
 from __future__ import annotations
@@ -19,9 +18,7 @@ from django.utils.html import format_html
 from core.admin import admin_change_url, truncate
 from core.facets import facet_filter
 from importing.admin import ImportExportAdminMixin
-from interview.models import ChannelMapping, Question, QuestionRelationship, VoiceSession
-from learning.admin import CollectionAdminMixin
-from learning.forms import VoiceSessionForm
+from interview.models import ChannelMapping, Question, QuestionRelationship
 
 
 def question_text_of(column: str) -> Subquery:
@@ -43,40 +40,6 @@ def question_link(question_id: str, text: str | None = None) -> str:
         )
     label = f"{question_id}: {truncate(text, 70)}"
     return format_html('<a href="{}">{}</a>', url, label) if url else label
-
-
-@admin.register(VoiceSession)
-class VoiceSessionAdmin(ImportExportAdminMixin, CollectionAdminMixin, admin.ModelAdmin):
-    form = VoiceSessionForm
-    list_display = [
-        "id",
-        "topic",
-        "channel",
-        "difficulty",
-        "total_questions",
-        "estimated_minutes",
-        "last_updated",
-    ]
-    list_filter = ["difficulty", facet_filter("channel", "channel", ("channel",))]
-    search_fields = ["id", "topic", "channel", "description"]
-    readonly_fields = ["total_questions", "ordered_question_list", "created_at", "last_updated"]
-    fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "id",
-                    "topic",
-                    "description",
-                    "channel",
-                    "difficulty",
-                    "estimated_minutes",
-                ]
-            },
-        ),
-        ("Questions", {"fields": ["question_ids", "ordered_question_list", "total_questions"]}),
-        ("Timestamps", {"fields": ["created_at", "last_updated"]}),
-    ]
 
 
 @admin.register(ChannelMapping)
