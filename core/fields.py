@@ -136,9 +136,7 @@ class NodeJSONField(models.TextField):
         loaded = getattr(model_instance, "_loaded_values", None) or {}
         if self.shape is None or (self.attname in loaded and value == loaded[self.attname]):
             return
-        problem = self.shape.problem(value)
-        if problem:
-            raise exceptions.ValidationError("This value %(problem)s.", code="wrong_shape", params={"problem": problem})
+        self.shape.validate(value)
 
     def get_lookup(self, lookup_name: str) -> Any:
         # Lookups compare the stored TEXT (e.g. tags__icontains="react"),
