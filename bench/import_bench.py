@@ -22,7 +22,7 @@ row).
 Prints a table (rows, history rows, wall seconds, CPU seconds of the
 importing process, rows/s, round trips, records per round trip, peak memory
 above the process's baseline and as a multiple of the input's size), then
-the issue's goals for the large set and whether they are met. Timings
+the goals an import of the large set must meet and whether it meets them. Timings
 depend on the machine's load, printed too.
 """
 
@@ -261,7 +261,8 @@ def _load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg()) + f" ({os.cpu_count()} CPUs)"
 
 
-# The issue's goals for the large set, with history rows written.
+# What an import of the large set (history rows written) must stay within to
+# remain practical for an editor: wall time, round trips, memory.
 SQLITE_SECONDS = 6.0
 SERVER_SECONDS = 15.0
 RECORDS_PER_ROUND_TRIP = 50

@@ -188,8 +188,8 @@ LOGGING = {
 
 
 # ---------------------------------------------------------------------------
-# Production serving and security (issue 7). Every value comes from the
-# environment (or .env); docs/serving.md explains them and
+# Production serving and security. Every value comes from the environment
+# (or .env), so one build serves every deployment; docs/serving.md explains them and
 # deploy/production.env.example is the documented production environment,
 # under which `manage.py check --deploy` reports nothing.
 # ---------------------------------------------------------------------------

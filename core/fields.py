@@ -7,6 +7,7 @@ models with the live database column by column.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -136,9 +137,7 @@ class NodeJSONField(models.TextField):
         loaded = getattr(model_instance, "_loaded_values", None) or {}
         if self.shape is None or (self.attname in loaded and value == loaded[self.attname]):
             return
-        problem = self.shape.problem(value)
-        if problem:
-            raise exceptions.ValidationError("This value %(problem)s.", code="wrong_shape", params={"problem": problem})
+        self.shape.validate(value)
 
     def get_lookup(self, lookup_name: str) -> Any:
         # Lookups compare the stored TEXT (e.g. tags__icontains="react"),
@@ -248,6 +247,26 @@ class NodeTimestampField(models.DateTimeField):
                 return
             raise exceptions.ValidationError(f"{value!r} is not a timestamp.", code="invalid")
         super().validate(value, model_instance)
+
+
+@functools.cache
+def bookkeeping_field_names(model: type[models.Model]) -> frozenset[str]:
+    """The timestamps the system maintains on `model` (NodeTimestampField
+    with set_on_change or set_on_create): a change to them alone is not an
+    edit, and no one restores or imports them as content."""
+    return frozenset(
+        field.name
+        for field in model._meta.concrete_fields
+        if isinstance(field, NodeTimestampField) and (field.set_on_change or field.set_on_create)
+    )
+
+
+def change_timestamp_field(model: type[models.Model]) -> NodeTimestampField | None:
+    """The timestamp every change moves on (`last_updated`), if `model` has one."""
+    for field in model._meta.concrete_fields:
+        if isinstance(field, NodeTimestampField) and field.set_on_change:
+            return field
+    return None
 
 
 # Comparisons on timestamps normalise both stored formats first: compared as

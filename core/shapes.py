@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
 from core import encodings
 
 # A value quoted in a refusal is cut to this many characters.
@@ -78,6 +80,12 @@ class JSONShape:
             if types.issuperset(map(type, items)) if types is not None else all(map(self.item.accepts, items)):
                 return True
         return self.alternative is not None and self.alternative.accepts(value)
+
+    def validate(self, value: Any) -> None:
+        """Raise the refusal (`wrong_shape`) when `value` is not of this shape."""
+        problem = self.problem(value)
+        if problem:
+            raise wrong_shape(problem)
 
     def problem(self, value: Any) -> str | None:
         """Why `value` is not of this shape, as the end of a sentence naming
@@ -167,12 +175,14 @@ def misshapen_fields(instance: Any, names: list[str] | None = None) -> dict[str,
     return found
 
 
+def wrong_shape(problem: str) -> ValidationError:
+    """The refusal of a value whose `problem` a shape named: the same
+    sentence from the model field, the form fields and the services."""
+    return ValidationError("This value %(problem)s.", code="wrong_shape", params={"problem": problem})
+
+
 def refuse_misshapen(instance: Any, names: list[str] | None = None) -> None:
     """Raise ValidationError, by field, for every changed JSON value of the wrong shape."""
-    from django.core.exceptions import ValidationError
-
     found = misshapen_fields(instance, names)
     if found:
-        raise ValidationError(
-            {name: ValidationError(f"This value {problem}.", code="wrong_shape") for name, problem in found.items()}
-        )
+        raise ValidationError({name: wrong_shape(problem) for name, problem in found.items()})

@@ -1,19 +1,15 @@
 """The question form: each JSON column edited as what it holds.
 
-Two promises the form keeps for values already in the database:
-
-- a stored value that is not valid JSON (`encodings.InvalidJSON`, e.g. tags
-  `react, javascript, frontend`) is shown as invalid, and if the editor does
-  not touch it, it is saved back byte for byte;
-- a stored value that parses to the same data as what the editor submits
-  is returned as the stored object itself, so an untouched field never
-  counts as a change, and legacy data outside today's validation rules
-  does not block an edit of something else.
+Lists of texts are edited one per line, job-title scores and video links as
+`name: value` lines, relevance details as indented JSON. What every JSON
+field promises about the value already stored (kept byte for byte when
+untouched, never blocking an edit of another field) and about what is typed
+(nesting, repeated keys, shape, storage) is `core.forms.StoredJSONFormField`;
+this module adds only the question's own line formats.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
@@ -21,159 +17,43 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from core import encodings
-from core.forms import StorableValuesMixin, parse_json_input
+from core.forms import (
+    StorableValuesMixin,
+    StoredJSONFormField,
+    StringListField,
+    bind_stored_json_fields,
+    looks_like_json,
+    numbered_lines,
+    parse_json_input,
+)
 from interview.models import Question
 
-MAX_LIST_ITEM_LENGTH = 200
 SCORE_RANGE = (0, 100)
 
 
-def _lines(text: str) -> list[tuple[int, str]]:
-    """Non-blank lines with their 1-based numbers, stripped."""
-    return [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
-
-
-def _same_text(submitted: str, stored: str) -> bool:
-    # Line ends are already LF: the admin site normalises every POST
-    # (config.admin_site.with_lf_line_ends).
-    return submitted.strip() == stored.strip()
-
-
-class NodeJSONFormField(forms.CharField):
-    """Base for the JSON columns: knows the stored value to keep it when untouched."""
+class KeyedLinesField(StoredJSONFormField):
+    """A JSON object edited as `key: value` lines (pasted JSON is read as JSON)."""
 
     widget = forms.Textarea(attrs={"rows": 4, "cols": 60})
-    invalid_note = (
-        "The stored value is {error}, so it is not valid JSON. It is shown as stored and kept byte for "
-        "byte unless you change it."
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("strip", False)
-        super().__init__(*args, **kwargs)
-        self.stored: Any = None
-        self.has_stored = False
-
-    def remember_stored(self, value: Any) -> None:
-        self.stored = value
-        self.has_stored = True
-        if isinstance(value, encodings.InvalidJSON):
-            error = encodings.describe_invalid_json(str(value))
-            self.widget.attrs["class"] = "stored-invalid-json"
-            self.help_text = " ".join(filter(None, [self.invalid_note.format(error=error), str(self.help_text or "")]))
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, encodings.InvalidJSON):
-            return str(value)
-        if isinstance(value, str):
-            return value  # redisplay of submitted text
-        if value is None:
-            return ""
-        return self.to_text(value)
-
-    def to_text(self, value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, indent=2)
-
-    def clean(self, value: Any) -> Any:
-        text = "" if value is None else str(value)
-        if self.has_stored and _same_text(text, self.prepare_value(self.stored)):
-            # Untouched: keep the stored value as it is, valid by today's rules or not.
-            return self.stored
-        if not text.strip():
-            if self.required:
-                raise ValidationError(self.error_messages["required"], code="required")
-            # An emptied field keeps what "empty" already was in the database.
-            return self.stored if self.has_stored and self.stored in (None, [], {}) else None
-        parsed = self.parse(text)
-        if self.has_stored and parsed == self.stored:
-            return self.stored
-        return parsed
-
-    def has_changed(self, initial: Any, data: Any) -> bool:
-        try:
-            return self.clean(data) is not self.stored or not self.has_stored
-        except ValidationError:
-            return True
-
-    def parse(self, text: str) -> Any:
-        raise NotImplementedError
-
-
-class StringListField(NodeJSONFormField):
-    """A JSON list of strings, edited one item per line (a pasted JSON array is accepted too)."""
-
-    def __init__(self, *args: Any, item_name: str = "item", **kwargs: Any) -> None:
-        kwargs.setdefault("help_text", f"One {item_name} per line.")
-        super().__init__(*args, **kwargs)
-        self.item_name = item_name
-
-    def to_text(self, value: Any) -> str:
-        if isinstance(value, list) and all(isinstance(item, str) for item in value):
-            return "\n".join(value)
-        return json.dumps(value, ensure_ascii=False)
-
-    def parse(self, text: str) -> list[str]:
-        if text.lstrip().startswith("["):
-            items = parse_json_input(text)
-            if not isinstance(items, list):
-                raise ValidationError("Expected a list.", code="invalid")
-            numbered = list(enumerate(items, start=1))
-            where = "Item"
-        else:
-            numbered = _lines(text)
-            where = "Line"
-        errors: list[ValidationError] = []
-        seen: dict[str, int] = {}
-        cleaned: list[str] = []
-        for number, item in numbered:
-            if not isinstance(item, str):
-                errors.append(ValidationError(f"{where} {number}: {item!r} is not text."))
-                continue
-            item = item.strip()
-            if len(item) > MAX_LIST_ITEM_LENGTH:
-                errors.append(
-                    ValidationError(
-                        f"{where} {number}: a {self.item_name} is at most {MAX_LIST_ITEM_LENGTH} "
-                        f"characters; this one has {len(item)}."
-                    )
-                )
-            elif item.casefold() in seen:
-                errors.append(
-                    ValidationError(
-                        f"{where} {number}: {item!r} is already listed ({where.lower()} {seen[item.casefold()]})."
-                    )
-                )
-            else:
-                seen[item.casefold()] = number
-                cleaned.append(item)
-        if errors:
-            raise ValidationError(errors)
-        return cleaned
-
-
-class KeyedLinesField(NodeJSONFormField):
-    """A JSON object edited as `key: value` lines."""
-
     value_name = "value"
 
     def to_text(self, value: Any) -> str:
-        if isinstance(value, dict):
+        if isinstance(value, dict) and all("\n" not in str(key) for key in value):
             return "\n".join(f"{key}: {self.value_text(item)}" for key, item in value.items())
-        return json.dumps(value, ensure_ascii=False)
+        return super().to_text(value)
 
     def value_text(self, value: Any) -> str:
         return "" if value is None else str(value)
 
     def parse(self, text: str) -> dict[str, Any]:
-        if text.lstrip().startswith("{"):
+        if looks_like_json(text):
             data = parse_json_input(text)
             if not isinstance(data, dict):
-                raise ValidationError("Expected an object.", code="invalid")
+                return self.parse_other_json(data)
             pairs = [(n, str(k), v) for n, (k, v) in enumerate(data.items(), start=1)]
         else:
             pairs = []
-            for number, line in _lines(text):
+            for number, line in numbered_lines(text):
                 key, sep, raw = line.partition(": ") if ": " in line else line.rpartition(":")
                 if not sep or not key.strip():
                     raise ValidationError(
@@ -197,6 +77,10 @@ class KeyedLinesField(NodeJSONFormField):
 
     def parse_value(self, raw: Any, *, key: str) -> Any:
         return raw
+
+    def parse_other_json(self, data: Any) -> Any:
+        """JSON that is not an object: the shape check says what it must be."""
+        return data
 
 
 class ScoreMapField(KeyedLinesField):
@@ -239,13 +123,13 @@ class VideosField(KeyedLinesField):
         super().__init__(*args, **kwargs)
 
     def to_text(self, value: Any) -> str:
-        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        if isinstance(value, list) and all(isinstance(item, str) and "\n" not in item for item in value):
             return "\n".join(value)
         return super().to_text(value)
 
     def parse(self, text: str) -> Any:
-        lines = _lines(text)
-        if lines and not text.lstrip().startswith("{") and all(
+        lines = numbered_lines(text)
+        if lines and not looks_like_json(text) and all(
             line.startswith(("http://", "https://")) for _, line in lines
         ):
             # A plain list of URLs, as some rows hold.
@@ -254,11 +138,20 @@ class VideosField(KeyedLinesField):
             return [line for _, line in lines]
         return super().parse(text)
 
-    def _check_url(self, url: str, *, number: int) -> None:
+    def parse_other_json(self, data: Any) -> Any:
+        if isinstance(data, list):
+            # A pasted JSON list of URLs, the other shape some rows hold.
+            for number, url in enumerate(data, start=1):
+                self._check_url(url, number=number, where="Item")
+        return data
+
+    def _check_url(self, url: Any, *, number: int, where: str = "Line") -> None:
         try:
+            if not isinstance(url, str):
+                raise ValidationError("not text")
             self.validate_url(url)
         except ValidationError:
-            raise ValidationError(f"Line {number}: {url!r} is not an http(s) URL.") from None
+            raise ValidationError(f"{where} {number}: {url!r} is not an http(s) URL.") from None
 
     def parse_value(self, raw: Any, *, key: str) -> Any:
         if raw in ("", None):
@@ -270,22 +163,6 @@ class VideosField(KeyedLinesField):
         except ValidationError:
             raise ValidationError(f"{raw!r} is not an http(s) URL.") from None
         return raw
-
-
-class JSONObjectField(NodeJSONFormField):
-    """Free-form JSON (relevance details), shown indented."""
-
-    widget = forms.Textarea(attrs={"rows": 8, "cols": 60, "class": "json-editor"})
-
-    def parse(self, text: str) -> Any:
-        data = parse_json_input(text)
-        if not isinstance(data, dict):
-            raise ValidationError(
-                "Expected a JSON object ({\"name\": value, …}), got %(kind)s.",
-                params={"kind": type(data).__name__},
-                code="invalid",
-            )
-        return data
 
 
 def choices_with_stored(choices: list[tuple[str, str]], stored: Any, *, blank: bool) -> list[tuple[Any, str]]:
@@ -302,14 +179,14 @@ class QuestionForm(StorableValuesMixin, forms.ModelForm):
 
     loaded_last_updated = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    tags = StringListField(item_name="tag")
-    companies = StringListField(item_name="company")
-    voice_keywords = StringListField(item_name="keyword")
-    experience_level_tags = StringListField(item_name="level", label="Experience levels")
-    videos = VideosField()
-    job_title_relevance = ScoreMapField(label="Job-title relevance")
-    relevance_details = JSONObjectField(
-        help_text="A JSON object, e.g. {\"clarity\": 8, \"depth\": 7}."
+    tags = StringListField(item_name="tag", required=False)
+    companies = StringListField(item_name="company", required=False)
+    voice_keywords = StringListField(item_name="keyword", required=False)
+    experience_level_tags = StringListField(item_name="level", label="Experience levels", required=False)
+    videos = VideosField(required=False)
+    job_title_relevance = ScoreMapField(label="Job-title relevance", required=False)
+    relevance_details = StoredJSONFormField(
+        help_text="A JSON object, e.g. {\"clarity\": 8, \"depth\": 7}.", required=False
     )
 
     class Meta:
@@ -358,9 +235,7 @@ class QuestionForm(StorableValuesMixin, forms.ModelForm):
         if "id" in self.fields:
             self.fields["id"].required = False
             self.fields["id"].help_text = "Leave empty for the next q-<n> id."
-        for name, field in self.fields.items():
-            if isinstance(field, NodeJSONFormField) and not adding:
-                field.remember_stored(getattr(instance, name))
+        bind_stored_json_fields(self)
         stored_difficulty = None if adding else instance.difficulty
         if "difficulty" in self.fields:
             self.fields["difficulty"] = forms.ChoiceField(

@@ -17,7 +17,7 @@ from django.db import models, transaction
 
 from core import encodings, shapes
 from core.databases import CONTENT_DB
-from core.fields import NodeJSONField, NodeTimestampField
+from core.fields import NodeJSONField, NodeTimestampField, bookkeeping_field_names
 from interview import quality
 from interview.models import (
     ChannelMapping,
@@ -31,9 +31,6 @@ from interview.models import (
 )
 from interview.moderation import MODERATE_PERMISSION, STATUS_RULE, TRANSITIONS
 from interview.signals import announce_questions_written
-
-# Columns maintained by the system; a change to them alone is not an edit.
-BOOKKEEPING_FIELDS = frozenset({"last_updated", "created_at"})
 
 # --- Who may moderate --------------------------------------------------------
 #
@@ -245,7 +242,8 @@ def save_question_changes(
     moderate; a changed JSON value of another shape than the app reads
     (`core.shapes`) raises ValidationError naming the field.
     """
-    changed = [name for name in question.changed_fields() if name not in BOOKKEEPING_FIELDS]
+    bookkeeping = bookkeeping_field_names(Question)
+    changed = [name for name in question.changed_fields() if name not in bookkeeping]
     if not changed:
         return SaveResult(question=question, history=None)
     shapes.refuse_misshapen(question, changed)
@@ -493,7 +491,7 @@ def revert_question(
             f"History entry #{entry.pk} ({entry.event_type}) records no earlier state to go back to."
         )
     known = {f.name: f for f in Question._meta.concrete_fields}
-    restorable = [name for name in before if name in known and name not in {"id", *BOOKKEEPING_FIELDS}]
+    restorable = [name for name in before if name in known and name not in {"id", *bookkeeping_field_names(Question)}]
     if not restorable:
         raise ModerationError(f"History entry #{entry.pk} holds no field this question has.")
     status_kept = None

@@ -23,12 +23,10 @@ from django.db import models, transaction
 
 from core import encodings, shapes
 from core.databases import CONTENT_DB
+from core.fields import bookkeeping_field_names, change_timestamp_field
 from core.models import NodeModel
 from learning.models import Certification
 from learning.selectors import existing_ids, live_question_counts
-
-# Columns maintained by the system; a change to them alone is not an edit.
-BOOKKEEPING_FIELDS = frozenset({"last_updated", "created_at"})
 
 
 @dataclass(frozen=True)
@@ -89,12 +87,14 @@ def save_collection(*, instance: NodeModel, adding: bool) -> list[str]:
         with transaction.atomic(using=CONTENT_DB):
             instance.save(force_insert=True)
         return [f.name for f in instance._meta.concrete_fields]
-    changed = [name for name in instance.changed_fields() if name not in BOOKKEEPING_FIELDS]
+    model = type(instance)
+    bookkeeping = bookkeeping_field_names(model)
+    changed = [name for name in instance.changed_fields() if name not in bookkeeping]
     if not changed:
         return []
     update_fields = list(changed)
-    if any(f.name == "last_updated" for f in instance._meta.concrete_fields):
-        update_fields.append("last_updated")
+    if (moved_on_change := change_timestamp_field(model)) is not None:
+        update_fields.append(moved_on_change.name)
     instance.save(update_fields=update_fields)
     instance._loaded_values = {
         f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields

@@ -38,7 +38,8 @@ from tests.security_fixtures import (
 
 pytestmark = pytest.mark.django_db
 
-# Custom views whose required permission is stated in the issue.
+# Custom views that need more than their model's permissions: moderating and
+# hard-deleting change what readers see, so only moderators and superusers may.
 CUSTOM_VIEW_PERMISSION = {
     "interview_question_moderate": "interview.moderate_question",
     "interview_question_hard_delete": "superuser",
@@ -46,7 +47,7 @@ CUSTOM_VIEW_PERMISSION = {
 
 
 def custom_view_permission(name: str) -> str | None:
-    """The permission the issue states for a custom view, if any."""
+    """The permission a custom view requires beyond its model's, if any."""
     if name in CUSTOM_VIEW_PERMISSION:
         return CUSTOM_VIEW_PERMISSION[name]
     if name.endswith(("_import", "_import_preview")):

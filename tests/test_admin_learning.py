@@ -180,7 +180,7 @@ def test_bad_json_says_what_is_wrong(editor):
     assert "line 1, column" in response.content.decode()
 
     response = editor.post(change_url(path), path_form_data(path, metadata="[1, 2]"))
-    assert "Expected an object" in response.content.decode()
+    assert "This value must be an object, not a list." in response.content.decode()
 
     deep = "[" * 5000 + "]" * 5000
     response = editor.post(change_url(path), path_form_data(path, milestones=deep))

@@ -233,7 +233,7 @@ def test_json_fields_are_edited_as_what_they_hold(editor_client) -> None:
         ("job_title_relevance", "frontend-engineer: 140", "140 is outside 0 to 100."),
         ("job_title_relevance", "just a title", "write it as &#x27;name: score&#x27;"),
         ("relevance_details", '{"clarity": 8,', "This is not valid JSON: Expecting property name enclosed in double quotes at line 1, column 15."),
-        ("relevance_details", "[1, 2]", "Expected a JSON object"),
+        ("relevance_details", "[1, 2]", "This value must be an object of scores and notes"),
     ],
 )
 def test_json_field_errors_say_what_is_wrong_and_change_nothing(editor_client, field, value, message) -> None:

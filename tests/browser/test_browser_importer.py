@@ -45,7 +45,7 @@ def upload(page, *, name: str, content: bytes) -> None:
     import_link = page.locator(".object-tools").get_by_role("link", name="Import")
     assert import_link.count() == 1, (
         "The questions list offers an importer no Import button: QuestionAdmin needs "
-        "importing.admin.ImportExportAdminMixin (issue 4)."
+        "importing.admin.ImportExportAdminMixin, which gives the list its Import button."
     )
     import_link.click()
     page.set_input_files("#id_file", files=[{"name": name, "mimeType": "application/json", "buffer": content}])
