@@ -2,6 +2,9 @@
 
 Every problem with a file (wrong type, not UTF-8, not JSON) is returned as
 a sentence naming the file, never raised, so one run can list them all.
+Which reader a file takes is the format registry's (`importing.formats`)
+to say, by the file's extension; the readers of the built-in formats are
+`json_records`, `csv_records` and `xlsx_records` here.
 """
 
 from __future__ import annotations
@@ -19,9 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from core.encodings import MAX_JSON_DEPTH
-from importing.specs import DERIVED_FILES, SPECS, spec_named
+from importing.specs import DERIVED_FILES, SPECS, import_order, spec_named
 
-SUPPORTED_SUFFIXES = (".json", ".csv", ".xlsx")
 # What `neutralize_formula` puts before a cell a spreadsheet would run.
 FORMULA_GUARD = "'"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -109,7 +111,7 @@ def _read_paths(*, paths: Iterable[Path | str], model: str | None) -> list[Sourc
         path = Path(raw)
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.suffix.lower() in SUPPORTED_SUFFIXES:
+                if _format_of(child.name) is not None:
                     files.append(read_file(path=child, name=str(child.relative_to(path)), model=model))
         elif path.is_file():
             files.append(read_file(path=path, name=str(path), model=model))
@@ -148,22 +150,28 @@ def read_bytes(*, name: str, content: bytes, model: str | None = None) -> Source
 READ_CHUNK_BYTES = 1 << 20
 
 
+def _format_of(name: str) -> Any:
+    # The registry refers to the readers below, so it is looked up when a
+    # file is read, not when this module is imported.
+    from importing import formats
+
+    return formats.format_of_file(name)
+
+
 def _read(*, name: str, chunks: Callable[[], Iterator[bytes]], model: str | None) -> SourceFile:
+    from importing import formats
+
     suffix = Path(name).suffix.lower()
     source = SourceFile(name=name)
-    if suffix not in SUPPORTED_SUFFIXES:
-        source.problem = f"unsupported file type {suffix or '(none)'!r}; use .json, .csv or .xlsx"
+    file_format = formats.format_of_file(name)
+    if file_format is None:
+        source.problem = f"unsupported file type {suffix or '(none)'!r}; use {formats.suffixes_listed()}"
         return source
     if Path(name).name in DERIVED_FILES and model is None:
         source.note = DERIVED_FILES[Path(name).name]
         return source
     try:
-        if suffix == ".xlsx":
-            source.records = _tabular_records(name, _xlsx_records(b"".join(chunks())))
-        elif suffix == ".csv":
-            source.records = _tabular_records(name, _csv_rows(_decode(b"".join(chunks()))))
-        else:
-            source.records = _json_file_records(name, chunks)
+        source.records = file_format.read(name, chunks)
     except ReaderError as exc:
         source.problem = str(exc)
         return source
@@ -239,7 +247,17 @@ def _json_records(name: str, text: str) -> list[SourceRecord]:
     return records
 
 
-def _json_file_records(name: str, chunks: Callable[[], Iterator[bytes]]) -> list[SourceRecord]:
+def csv_records(name: str, chunks: Callable[[], Iterator[bytes]]) -> list[SourceRecord]:
+    """Records of a CSV file (UTF-8, with or without a BOM): a header row of keys, a record per row."""
+    return _tabular_records(name, _csv_rows(_decode(b"".join(chunks()))))
+
+
+def xlsx_records(name: str, chunks: Callable[[], Iterator[bytes]]) -> list[SourceRecord]:
+    """Records of an XLSX workbook's active sheet, read as a CSV file is."""
+    return _tabular_records(name, _xlsx_records(b"".join(chunks())))
+
+
+def json_records(name: str, chunks: Callable[[], Iterator[bytes]]) -> list[SourceRecord]:
     """Records of a JSON file: a top-level array streamed element by element,
     anything else (one object, the nested channel mappings) parsed whole.
     On any syntax error the whole file is parsed again for the parser's
@@ -515,25 +533,21 @@ def _tabular_records(name: str, rows: Iterator[list[Any]]) -> list[SourceRecord]
 
 
 def infer_model(name: str, records: list[SourceRecord]) -> str:
-    """The model a file holds, from its name in the export tree or else its keys."""
+    """The model a file holds, from its name in the export tree or else its
+    keys (each spec's `file_stems`, `file_folders` and `recognized_by`,
+    asked in write order)."""
     path = Path(name)
     stem = path.stem.lower()
-    for spec in SPECS.values():
-        if spec.importable and stem in spec.file_stems:
+    specs = [SPECS[spec_name] for spec_name in import_order()]
+    for spec in specs:
+        if stem in spec.file_stems:
             return spec.name
-    if "questions" in (part.lower() for part in path.parts[:-1]):
-        return "questions"
+    folders = {part.lower() for part in path.parts[:-1]}
+    for spec in specs:
+        if folders & set(spec.file_folders):
+            return spec.name
     keys = set(records[0].data) if records else set()
-    if {"question", "answer"} <= keys or "subChannel" in keys and "explanation" in keys:
-        return "questions"
-    if {"channelId", "questionId"} <= keys:
-        return "channel-mappings"
-    if {"sourceQuestionId", "targetQuestionId"} <= keys:
-        return "question-relationships"
-    if "provider" in keys:
-        return "certifications"
-    if "topic" in keys and "questionIds" in keys:
-        return "voice-sessions"
-    if "pathType" in keys or {"title", "questionIds"} <= keys:
-        return "learning-paths"
+    for spec in specs:
+        if any(wanted <= keys for wanted in spec.recognized_by):
+            return spec.name
     raise LookupError("cannot tell which content this file holds; name the model (--model)")

@@ -375,7 +375,7 @@ def test_failure_before_the_commit_says_nothing_was_written_and_nothing_else(mon
     def lose_connection(*args: Any, **kwargs: Any) -> None:
         raise OperationalError(LOST)
 
-    monkeypatch.setattr(services, "_write_plan", lose_connection)
+    monkeypatch.setattr(services, "write_plan", lose_connection)
     report = import_records(model="questions", records=records([question_record(2)]), user_label="t", dry_run=False)
     assert report.error == (
         "The database failed before the import was committed, so nothing was written: The connection to "
