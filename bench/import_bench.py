@@ -81,8 +81,9 @@ def worker(mode: str, path: str, limit: int) -> None:
     cpu_before = _cpu_seconds()
     started = time.perf_counter()
     if mode == "engine":
-        from importing.readers import cyclic_gc_paused, read_paths
+        from importing.readers import cyclic_gc_paused
         from importing.services import import_files
+        from importing.sources import read_paths
         from interview.services import OPERATOR
 
         # As `import_content` does it: read and import under one collector pause.
@@ -101,7 +102,7 @@ def worker(mode: str, path: str, limit: int) -> None:
     else:
         import tablib
 
-        from importing.readers import read_paths
+        from importing.sources import read_paths
         from interview.resources import QuestionResource
 
         records = [r.data for f in read_paths(paths=[path]) if f.model == "questions" for r in f.records]
@@ -144,7 +145,7 @@ def worker(mode: str, path: str, limit: int) -> None:
 
 def make_large_set(rows: int, directory: Path) -> Path:
     """`rows` questions: the shared ones replicated with new ids (q-100000...)."""
-    from importing.readers import read_paths
+    from importing.sources import read_paths
 
     base = [
         r.data

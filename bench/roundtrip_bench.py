@@ -63,8 +63,9 @@ def run(*, content: Path, floor: float) -> int:
 
     from core.databases import CONTENT_DB
     from importing.exporting import export_queryset
-    from importing.readers import read_bytes
+    from importing.formats import FORMATS
     from importing.services import import_files
+    from importing.sources import read_bytes
     from interview import services as question_services
     from interview.models import Question, QuestionHistory
 
@@ -75,7 +76,7 @@ def run(*, content: Path, floor: float) -> int:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     failures = 0
     exported_json = b""
-    for file_format in ("json", "csv", "xlsx"):
+    for file_format in FORMATS:
         started = time.perf_counter()
         exported = export_queryset(queryset=Question.objects.all(), file_format=file_format)
         export_s = time.perf_counter() - started

@@ -16,6 +16,7 @@ and adding a migration that calls `sync_role_groups` again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 CONTENT_MODELS = (
@@ -65,6 +66,21 @@ ROLES: dict[str, tuple[str, ...]] = {
     MODERATORS: MODERATOR_PERMISSIONS,
     IMPORTERS: IMPORTER_PERMISSIONS,
 }
+
+
+@dataclass(frozen=True)
+class CommandLineOperator:
+    """Whoever runs a management command on the server.
+
+    They hold the database credentials and could change any row without
+    this site, so the site's roles do not bind them; naming them makes a
+    command's authority explicit instead of implied by a missing user.
+    Kept here, beside the roles, so any command may act as the operator
+    without importing the app whose rules it passes through.
+    """
+
+
+OPERATOR = CommandLineOperator()
 
 
 class UnknownPermission(LookupError):

@@ -1,9 +1,16 @@
-"""Bulk import and export of the app's content (issue 4).
+"""Bulk import and export of the app's content.
 
-- `specs`: which models import/export, and how the app's camelCase keys map
-  onto their columns;
-- `readers`: JSON (the app's export format), CSV and XLSX files to records;
-- `services`: the import engine (validate, diff, write in few statements);
-- `exporting`: querysets to JSON/CSV/XLSX through django-import-export;
-- `admin`: the admin mixin with upload -> preview -> confirm and export.
+The engine knows no content app: each app registers what it brings in its
+own `importing.py` (see `specs`), so dependencies point one way, from the
+apps to this package.
+
+- `specs`: the registry of importable/exportable tables and the hooks an
+  app gives them; the app's camelCase keys mapped onto their columns;
+- `formats`: the registry of file formats (JSON, CSV, XLSX), each with its
+  reader (`readers`) and writer (`writers`);
+- `services`: the import engine's entry points, over `convert` (values),
+  `plan` (validation and diff) and `write` (the SQL);
+- `exporting`: querysets to any registered format through the resources;
+- `admin`: the admin mixin with upload -> preview -> confirm and export;
+- `uploads`, `jobs`: uploads between preview and confirm, background jobs.
 """

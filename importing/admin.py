@@ -6,7 +6,8 @@ Add `ImportExportAdminMixin` in front of `admin.ModelAdmin`:
 
 It adds three admin URLs under the model's changelist:
 
-- `import/`: upload a file (JSON in the app's export format, CSV or XLSX);
+- `import/`: upload a file in one of the registered formats
+  (`importing.formats`: JSON in the app's export format, CSV, XLSX);
   it is checked with a dry run of the import engine and kept, with the
   dry run's report, in the database (importing/uploads.py) so any
   instance can serve the next step;
@@ -17,15 +18,16 @@ It adds three admin URLs under the model's changelist:
   imports everything or nothing, or, when chosen there, the valid records
   only and/or over the newer rows; cancelling deletes the upload; only the
   uploader reaches it;
-- `export/?format=json|csv|xlsx&<the changelist's filters>`: the filtered list.
+- `export/?format=<a format's name>&<the changelist's filters>`: the filtered list.
 
 A confirmed import of `IMPORT_BACKGROUND_MIN_RECORDS` records or more, and
 an export of `EXPORT_BACKGROUND_MIN_ROWS` rows or more, run as background
 jobs (importing/jobs.py) and answer with the job's page
 (importing/job_views.py) instead of waiting in the request.
 
-Only users with `interview.import_content` see or reach import, and with
-`interview.export_content` export (403 otherwise). The changelist's object
+Only users with the import permission the model's spec names see or reach
+import, and with its export permission export (403 otherwise). The
+preview marks changed words with the spec's `mark_change`. The changelist's object
 tools get the buttons when the admin has no template of its own; an admin
 with its own `change_list_template` includes
 `admin/importing/object_tools.html` in its `object-tools-items` block.
@@ -44,17 +46,21 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 
-from importing.exporting import EXPORT_FORMATS, ExportError, export_queryset
+from importing import formats
+from importing.exporting import ExportError, export_queryset
 from importing.job_views import BackgroundJobViewsMixin
 from importing.jobs import active_job_for_upload, start_export_job, start_import_job
 from importing.models import ImportUpload
-from importing.readers import SUPPORTED_SUFFIXES, cyclic_gc_paused, read_bytes
+from importing.readers import cyclic_gc_paused
 from importing.report import Problem, refusal_sentence
 from importing.services import import_files
-from importing.specs import IMPORT_ORDER, SPECS, spec_for_model
+from importing.sources import read_bytes
+from importing.specs import SPECS, assign_ids_help, import_order, spec_for_model
 from importing.uploads import (
     UploadGone,
     discard_upload,
@@ -63,22 +69,27 @@ from importing.uploads import (
     store_upload,
     upload_report,
 )
-from interview.compare import word_diff_sides
 
-IMPORT_PERMISSION = "interview.import_content"
-EXPORT_PERMISSION = "interview.export_content"
 PREVIEW_PAGE_SIZE = 50
 
 
+# Computed when shown, not when this module is imported: the admin's
+# modules are imported before any app has registered its specs.
+def _model_choices() -> list[tuple[str, str]]:
+    return [("", "Infer from the file")] + [(name, SPECS[name].label.capitalize()) for name in import_order()]
+
+
+def _file_help_text() -> str:
+    return f"{formats.listed(f.label for f in formats.FORMATS.values())}; columns are the app's camelCase keys."
+
+
+def _assign_ids_help_text() -> str:
+    return capfirst(assign_ids_help()) + "."
+
+
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        help_text="JSON in the app's export format, CSV (UTF-8) or XLSX; columns are the app's camelCase keys."
-    )
-    model = forms.ChoiceField(
-        label="Content",
-        choices=[("", "Infer from the file")] + [(name, SPECS[name].label.capitalize()) for name in IMPORT_ORDER],
-        required=False,
-    )
+    file = forms.FileField(help_text=lazy(_file_help_text, str)())
+    model = forms.ChoiceField(label="Content", choices=_model_choices, required=False)
     on_duplicate = forms.ChoiceField(
         label="An id given more than once",
         choices=[
@@ -91,7 +102,7 @@ class ImportUploadForm(forms.Form):
         widget=forms.RadioSelect,
     )
     assign_ids = forms.BooleanField(
-        required=False, help_text="Give questions without an id the next q-<n> ids."
+        required=False, help_text=lazy(_assign_ids_help_text, str)()
     )
 
     def clean_file(self) -> Any:
@@ -102,9 +113,9 @@ class ImportUploadForm(forms.Form):
                 f"The file is {upload.size / 1_048_576:.1f} MB; the largest accepted is {limit / 1_048_576:.1f} MB."
             )
         suffix = Path(upload.name).suffix.lower()
-        if suffix not in SUPPORTED_SUFFIXES:
+        if formats.format_of_file(upload.name) is None:
             raise forms.ValidationError(
-                f"Files of type {suffix or '(none)'!r} cannot be imported; use .json, .csv or .xlsx."
+                f"Files of type {suffix or '(none)'!r} cannot be imported; use {formats.suffixes_listed()}."
             )
         return upload
 
@@ -123,10 +134,11 @@ class ImportExportAdminMixin(BackgroundJobViewsMixin):
     # -- permissions ---------------------------------------------------------
 
     def has_import_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(IMPORT_PERMISSION) and spec_for_model(self.model).importable
+        spec = spec_for_model(self.model)
+        return spec.importable and request.user.has_perm(spec.import_permission)
 
     def has_export_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(EXPORT_PERMISSION)
+        return request.user.has_perm(spec_for_model(self.model).export_permission)
 
     # -- URLs and changelist buttons -----------------------------------------
 
@@ -155,7 +167,7 @@ class ImportExportAdminMixin(BackgroundJobViewsMixin):
                     + "?"
                     + _with_format(query, export_format.name),
                 )
-                for export_format in EXPORT_FORMATS.values()
+                for export_format in formats.FORMATS.values()
             ],
             **(extra_context or {}),
         }
@@ -164,13 +176,13 @@ class ImportExportAdminMixin(BackgroundJobViewsMixin):
     # -- export --------------------------------------------------------------
 
     def export_action(self, request: HttpRequest) -> HttpResponse:
-        """The changelist's filtered rows (same query string) as JSON, CSV or XLSX."""
+        """The changelist's filtered rows (same query string) in the format `format` names."""
         if not self.has_export_permission(request):
             raise PermissionDenied
         query = request.GET.copy()
         file_format = query.pop("format", ["json"])[-1]
-        if file_format not in EXPORT_FORMATS:
-            messages.error(request, f"Unknown export format {file_format!r}; use JSON, CSV or XLSX.")
+        if file_format not in formats.FORMATS:
+            messages.error(request, f"Unknown export format {file_format!r}; use {formats.names(upper=True)}.")
             return HttpResponseRedirect(self._changelist_url())
         # The changelist reads its filters from request.GET.
         request.GET = query
@@ -245,6 +257,7 @@ class ImportExportAdminMixin(BackgroundJobViewsMixin):
             "title": f"Import {self.opts.verbose_name_plural}",
             "form": form,
             "max_upload_mb": settings.IMPORT_MAX_UPLOAD_BYTES / 1_048_576,
+            "tabular_formats": formats.names(upper=True, tabular_only=True),
             "changelist_url": self._changelist_url(),
         }
         return TemplateResponse(request, self.import_template, context)
@@ -279,7 +292,8 @@ class ImportExportAdminMixin(BackgroundJobViewsMixin):
         ]
         updates_page = Paginator(updates, PREVIEW_PAGE_SIZE).get_page(request.GET.get("updates"))
         for update in updates_page:
-            update["changes"] = [_marked_change(change) for change in update["changes"]]
+            mark = SPECS[update["model"]].mark_change if update["model"] in SPECS else None
+            update["changes"] = [_marked_change(change, mark=mark) for change in update["changes"]]
         valid = totals["created"] + totals["updated"]
         newer_count = totals.get("newer_records", 0)
         left_out = report.get("left_out", [])
@@ -371,12 +385,17 @@ class ImportExportAdminMixin(BackgroundJobViewsMixin):
 MARKED_CHARS = 5000
 
 
-def _marked_change(change: dict[str, Any]) -> dict[str, Any]:
+def _marked_change(change: dict[str, Any], *, mark: Any = None) -> dict[str, Any]:
     """A preview change with its before/after as HTML: changed words marked
-    (interview.compare's word diff, escaped there), long values cut."""
+    by the spec's `mark` (which escapes), long values cut."""
     before, after = change["before"], change["after"]
-    if isinstance(before, str) and isinstance(after, str) and len(before) + len(after) <= 2 * MARKED_CHARS:
-        before_html, after_html = word_diff_sides(before, after)
+    if (
+        mark is not None
+        and isinstance(before, str)
+        and isinstance(after, str)
+        and len(before) + len(after) <= 2 * MARKED_CHARS
+    ):
+        before_html, after_html = mark(before, after)
     else:
         before_html, after_html = _shown_value(before), _shown_value(after)
     return {**change, "before_html": before_html, "after_html": after_html}

@@ -1,71 +1,51 @@
 """Querysets to the app's export format (JSON), CSV and XLSX, streamed.
 
-Rows are rendered by the django-import-export resources in each app's
-`resources.py` (one rule for every cell, see `NodeValueWidget`), and
-written as they are read: the rows are fetched `EXPORT_CHUNK_ROWS` at a
-time and each format is written incrementally (JSON and CSV as text, XLSX
-with openpyxl's write-only workbook, which keeps rows in a temporary file
-and strings inline), so the rows are never all in memory; only the ordered
-list of their primary keys is (about 120 bytes a row). The files are byte for byte what django-import-export (tablib)
-writes for the same rows (tests/test_export_streaming.py compares them):
-JSON as the app's own export files are, a list of objects with camelCase
-keys, arrays and objects inline, two-space indent; CSV UTF-8 with a BOM.
+Rows are rendered by the django-import-export resource each app registers
+with its spec (one rule for every cell, see `NodeValueWidget`), and
+written as they are read by the format's writer (`importing.formats`,
+`importing.writers`): the rows are fetched `EXPORT_CHUNK_ROWS` at a time
+and each format is written incrementally (JSON and CSV as text, XLSX with
+openpyxl's write-only workbook, which keeps rows in a temporary file and
+strings inline), so the rows are never all in memory; only the ordered
+list of their primary keys is (about 120 bytes a row). The files are byte
+for byte what django-import-export (tablib) writes for the same rows
+(tests/test_export_streaming.py compares them): JSON as the app's own
+export files are, a list of objects with camelCase keys, arrays and
+objects inline, two-space indent; CSV UTF-8 with a BOM.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from django.db import models
 from django.utils import timezone
-from django.utils.module_loading import import_string
-from import_export.formats import base_formats
 
+from importing.formats import FORMATS, format_named
 from importing.resources import NodeModelResource
 from importing.specs import SPECS, ModelSpec, spec_for_model
+from importing.writers import ExportError
 
 # Rows per query: one round trip each on a libSQL server, whose answers
 # must stay under 10 MB (500 questions are about 1.5 MB).
 EXPORT_CHUNK_ROWS = 500
-# The sheet name tablib gives an untitled dataset (kept: files stay as before).
-XLSX_SHEET_TITLE = "Tablib Dataset"
 
-
-@dataclass(frozen=True)
-class ExportFormat:
-    name: str
-    label: str
-    content_type: str
-    extension: str
-
-
-EXPORT_FORMATS = {
-    f.name: f
-    for f in (
-        ExportFormat("json", "JSON (the app's export format)", "application/json", "json"),
-        ExportFormat("csv", "CSV (UTF-8)", "text/csv; charset=utf-8", "csv"),
-        ExportFormat("xlsx", "Excel (XLSX)", base_formats.XLSX.CONTENT_TYPE, "xlsx"),
-    )
-}
+# The registry of formats, under the name callers know it by.
+EXPORT_FORMATS = FORMATS
 
 # (rows written, rows in all)
 ExportProgress = Callable[[int, int], None]
 
 
-class ExportError(ValueError):
-    pass
-
-
 def resource_for(spec: ModelSpec) -> NodeModelResource:
-    """The app's resource class for `spec`, e.g. interview.resources.QuestionResource."""
-    model = spec.model
-    return import_string(f"{model._meta.app_label}.resources.{model.__name__}Resource")()
+    """A resource that renders `spec`'s rows: the one its app registered with the spec."""
+    if spec.resource is None:
+        raise LookupError(f"{spec.name} has no export resource")
+    return spec.resource()
 
 
 @dataclass(frozen=True)
@@ -77,7 +57,7 @@ class ExportFile:
 
 def export_filename(*, model: type[models.Model], file_format: str) -> str:
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    return f"{spec_for_model(model).name}-{stamp}.{EXPORT_FORMATS[file_format].extension}"
+    return f"{spec_for_model(model).name}-{stamp}.{format_named(file_format).extension}"
 
 
 def export_queryset(*, queryset: models.QuerySet, file_format: str) -> ExportFile:
@@ -87,7 +67,7 @@ def export_queryset(*, queryset: models.QuerySet, file_format: str) -> ExportFil
     write_export(queryset=queryset, file_format=file_format, stream=buffer)
     return ExportFile(
         content=buffer.getvalue(),
-        content_type=EXPORT_FORMATS[file_format].content_type,
+        content_type=format_named(file_format).content_type,
         filename=export_filename(model=queryset.model, file_format=file_format),
     )
 
@@ -104,18 +84,19 @@ def write_export(
     `progress(done, total)` is called after each chunk of rows; an exception
     it raises stops the export there.
     """
-    if file_format not in EXPORT_FORMATS:
-        raise ExportError(f"unknown export format {file_format!r}; use json, csv or xlsx")
+    try:
+        export_format = format_named(file_format)
+    except LookupError as exc:
+        raise ExportError(str(exc)) from None
     resource = resource_for(spec_for_model(queryset.model))
     headers = resource.get_export_headers()
-    cells = _cell_renderers(resource, tabular=file_format != "json")
+    cells = _cell_renderers(resource, tabular=export_format.tabular)
 
     def rows() -> Iterator[list[Any]]:
         for instance in _rows_in_order(queryset, progress):
             yield [cell(instance) for cell in cells]
 
-    writer = {"json": _write_json, "csv": _write_csv, "xlsx": _write_xlsx}[file_format]
-    return writer(headers, rows(), stream)
+    return export_format.write(headers, rows(), stream)
 
 
 def _cell_renderers(resource: NodeModelResource, *, tabular: bool) -> list[Callable[[Any], Any]]:
@@ -155,70 +136,6 @@ def _rows_in_order(queryset: models.QuerySet, progress: ExportProgress | None) -
         del by_key
         if progress:
             progress(min(start + EXPORT_CHUNK_ROWS, total), total)
-
-
-def _write_json(headers: list[str], rows: Iterator[list[Any]], stream: BinaryIO) -> int:
-    # What json.dumps(list_of_objects, indent=2) writes, one object at a time.
-    count = 0
-    stream.write(b"[")
-    for row in rows:
-        text = json.dumps(dict(zip(headers, row, strict=True)), ensure_ascii=False, indent=2)
-        stream.write((",\n  " if count else "\n  ").encode("utf-8"))
-        stream.write(text.replace("\n", "\n  ").encode("utf-8"))
-        count += 1
-    stream.write(b"\n]" if count else b"]")
-    return count
-
-
-def _write_csv(headers: list[str], rows: Iterator[list[Any]], stream: BinaryIO) -> int:
-    # With a BOM so spreadsheet programs read UTF-8; the importer takes either.
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="", write_through=False)
-    try:
-        writer = csv.writer(text)
-        writer.writerow(headers)
-        count = 0
-        for row in rows:
-            writer.writerow(row)
-            count += 1
-        text.flush()
-    finally:
-        text.detach()  # the caller's stream stays open
-    return count
-
-
-def _write_xlsx(headers: list[str], rows: Iterator[list[Any]], stream: BinaryIO) -> int:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils.exceptions import IllegalCharacterError
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(XLSX_SHEET_TITLE)
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True)
-
-    def cell(value: Any, **style: Any) -> WriteOnlyCell:
-        made = WriteOnlyCell(sheet, value=value)
-        for name, setting in style.items():
-            setattr(made, name, setting)
-        return made
-
-    count = 0
-    try:
-        sheet.append([cell(header, font=bold) for header in headers])
-        for row in rows:
-            # Plain values become cells inside openpyxl; only multi-line text needs a styled cell.
-            sheet.append(
-                [cell(value, alignment=wrap) if type(value) is str and "\n" in value else value for value in row]
-            )
-            count += 1
-    except IllegalCharacterError:
-        raise ExportError(
-            "the rows hold control characters a spreadsheet cannot store; export CSV or JSON instead"
-        ) from None
-    workbook.save(stream)
-    return count
 
 
 __all__ = [

@@ -44,7 +44,8 @@ from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django_tasks import task
 
-from importing.exporting import EXPORT_FORMATS, ExportError, export_filename, write_export
+from importing.exporting import ExportError, export_filename, write_export
+from importing.formats import format_named
 from importing.models import BackgroundJob, BackgroundJobPart, ImportUpload
 from importing.specs import SPECS, spec_for_model
 from importing.uploads import UploadDamaged, import_upload_in_job, upload_report
@@ -101,7 +102,7 @@ def start_export_job(*, user: Any, model: type, file_format: str, query: str, ad
         job = BackgroundJob.objects.create(
             user=user,
             kind=BackgroundJob.EXPORT,
-            label=f"{spec.label} as {EXPORT_FORMATS[file_format].name.upper()}",
+            label=f"{spec.label} as {format_named(file_format).name.upper()}",
             model=spec.name,
             file_format=file_format,
             query=query,
@@ -315,7 +316,7 @@ def _run_export(job: BackgroundJob, progress: _Progress) -> None:
         _finish(job, BackgroundJob.FAILED, error="You may no longer export this list.")
         return
     queryset = model_admin.get_changelist_instance(request).get_queryset(request)
-    export_format = EXPORT_FORMATS[job.file_format]
+    export_format = format_named(job.file_format)
     with tempfile.TemporaryFile(prefix="oi-export-") as out:
         try:
             rows = write_export(

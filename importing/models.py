@@ -26,7 +26,7 @@ class ImportUpload(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     filename = models.CharField(max_length=255)
-    file_format = models.CharField(max_length=8)  # json, csv or xlsx
+    file_format = models.CharField(max_length=8)  # a format's name (importing.formats)
     size = models.PositiveBigIntegerField(help_text="Bytes uploaded (before compression).")
     # Import options chosen with the upload ("" model: inferred from the file).
     model = models.CharField(max_length=64, blank=True, default="")

@@ -2,6 +2,9 @@
 
 Every problem with a file (wrong type, not UTF-8, not JSON) is returned as
 a sentence naming the file, never raised, so one run can list them all.
+Which reader a file takes is the format registry's (`importing.formats`)
+to say, by the file's extension; the readers of the built-in formats are
+`json_records`, `csv_records` and `xlsx_records` here.
 """
 
 from __future__ import annotations
@@ -13,15 +16,10 @@ import gc
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from core.encodings import MAX_JSON_DEPTH
-from importing.specs import DERIVED_FILES, SPECS, spec_named
-
-SUPPORTED_SUFFIXES = (".json", ".csv", ".xlsx")
 # What `neutralize_formula` puts before a cell a spreadsheet would run.
 FORMULA_GUARD = "'"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -97,94 +95,6 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read_paths(*, paths: Iterable[Path | str], model: str | None = None) -> list[SourceFile]:
-    """Read files and whole folders (the app's export tree), in a stable order."""
-    with cyclic_gc_paused():
-        return _read_paths(paths=paths, model=model)
-
-
-def _read_paths(*, paths: Iterable[Path | str], model: str | None) -> list[SourceFile]:
-    files: list[SourceFile] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.suffix.lower() in SUPPORTED_SUFFIXES:
-                    files.append(read_file(path=child, name=str(child.relative_to(path)), model=model))
-        elif path.is_file():
-            files.append(read_file(path=path, name=str(path), model=model))
-        else:
-            files.append(SourceFile(name=str(path), problem="no such file or folder"))
-    return files
-
-
-def read_file(*, path: Path, name: str, model: str | None = None) -> SourceFile:
-    def chunks() -> Iterator[bytes]:
-        with path.open("rb") as fh:
-            while chunk := fh.read(READ_CHUNK_BYTES):
-                yield chunk
-
-    try:
-        path.stat()
-    except OSError as exc:
-        return SourceFile(name=name, problem=f"cannot be read: {exc.strerror or exc}")
-    return _read(name=name, chunks=chunks, model=model)
-
-
-def read_bytes(*, name: str, content: bytes, model: str | None = None) -> SourceFile:
-    """Parse one file's bytes; the type comes from the name's extension."""
-
-    def chunks() -> Iterator[bytes]:
-        view = memoryview(content)
-        for start in range(0, len(content), READ_CHUNK_BYTES):
-            yield bytes(view[start : start + READ_CHUNK_BYTES])
-
-    with cyclic_gc_paused():
-        return _read(name=name, chunks=chunks, model=model)
-
-
-# A JSON export is parsed record by record from windows of this many bytes:
-# as one Python string, a 75 MB file with a single emoji would take 300 MB.
-READ_CHUNK_BYTES = 1 << 20
-
-
-def _read(*, name: str, chunks: Callable[[], Iterator[bytes]], model: str | None) -> SourceFile:
-    suffix = Path(name).suffix.lower()
-    source = SourceFile(name=name)
-    if suffix not in SUPPORTED_SUFFIXES:
-        source.problem = f"unsupported file type {suffix or '(none)'!r}; use .json, .csv or .xlsx"
-        return source
-    if Path(name).name in DERIVED_FILES and model is None:
-        source.note = DERIVED_FILES[Path(name).name]
-        return source
-    try:
-        if suffix == ".xlsx":
-            source.records = _tabular_records(name, _xlsx_records(b"".join(chunks())))
-        elif suffix == ".csv":
-            source.records = _tabular_records(name, _csv_rows(_decode(b"".join(chunks()))))
-        else:
-            source.records = _json_file_records(name, chunks)
-    except ReaderError as exc:
-        source.problem = str(exc)
-        return source
-    except RecursionError:
-        # Python's JSON parser recurses once per level and gives up near
-        # a thousand; the records themselves may nest 20 levels at most.
-        source.problem = (
-            f"nests lists or objects too deeply to read; a record may nest them at most "
-            f"{MAX_JSON_DEPTH} levels deep"
-        )
-        return source
-    except OSError as exc:
-        source.problem = f"cannot be read: {exc.strerror or exc}"
-        return source
-    try:
-        source.model = spec_named(model).name if model else infer_model(name, source.records)
-    except LookupError as exc:
-        source.problem = str(exc)
-    return source
-
-
 class ReaderError(ValueError):
     pass
 
@@ -239,7 +149,17 @@ def _json_records(name: str, text: str) -> list[SourceRecord]:
     return records
 
 
-def _json_file_records(name: str, chunks: Callable[[], Iterator[bytes]]) -> list[SourceRecord]:
+def csv_records(name: str, chunks: Callable[[], Iterator[bytes]]) -> list[SourceRecord]:
+    """Records of a CSV file (UTF-8, with or without a BOM): a header row of keys, a record per row."""
+    return _tabular_records(name, _csv_rows(_decode(b"".join(chunks()))))
+
+
+def xlsx_records(name: str, chunks: Callable[[], Iterator[bytes]]) -> list[SourceRecord]:
+    """Records of an XLSX workbook's active sheet, read as a CSV file is."""
+    return _tabular_records(name, _xlsx_records(b"".join(chunks())))
+
+
+def json_records(name: str, chunks: Callable[[], Iterator[bytes]]) -> list[SourceRecord]:
     """Records of a JSON file: a top-level array streamed element by element,
     anything else (one object, the nested channel mappings) parsed whole.
     On any syntax error the whole file is parsed again for the parser's
@@ -512,28 +432,3 @@ def _tabular_records(name: str, rows: Iterator[list[Any]]) -> list[SourceRecord]
     except csv.Error as exc:
         raise ReaderError(f"is not valid CSV after record {number}: {exc}") from None
     return records
-
-
-def infer_model(name: str, records: list[SourceRecord]) -> str:
-    """The model a file holds, from its name in the export tree or else its keys."""
-    path = Path(name)
-    stem = path.stem.lower()
-    for spec in SPECS.values():
-        if spec.importable and stem in spec.file_stems:
-            return spec.name
-    if "questions" in (part.lower() for part in path.parts[:-1]):
-        return "questions"
-    keys = set(records[0].data) if records else set()
-    if {"question", "answer"} <= keys or "subChannel" in keys and "explanation" in keys:
-        return "questions"
-    if {"channelId", "questionId"} <= keys:
-        return "channel-mappings"
-    if {"sourceQuestionId", "targetQuestionId"} <= keys:
-        return "question-relationships"
-    if "provider" in keys:
-        return "certifications"
-    if "topic" in keys and "questionIds" in keys:
-        return "voice-sessions"
-    if "pathType" in keys or {"title", "questionIds"} <= keys:
-        return "learning-paths"
-    raise LookupError("cannot tell which content this file holds; name the model (--model)")

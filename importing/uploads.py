@@ -29,11 +29,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from importing.formats import format_of_file
 from importing.models import ImportUpload, ImportUploadPart
-from importing.readers import SourceFile, cyclic_gc_paused, read_bytes
+from importing.readers import SourceFile, cyclic_gc_paused
 from importing.report import ImportReport
-from importing.services import Progress, import_files
-from interview import services as question_services
+from importing.services import Actor, Progress, import_files
+from importing.sources import read_bytes
 
 STALE_AFTER = timedelta(days=1)
 PART_BYTES = 1 << 20
@@ -76,7 +77,7 @@ def store_upload(
         upload = ImportUpload.objects.create(
             user=user,
             filename=Path(filename).name,
-            file_format=Path(filename).suffix.lower().lstrip("."),
+            file_format=_format_name(filename),
             size=len(content),
             model=model or "",
             skip_invalid=skip_invalid,
@@ -86,6 +87,11 @@ def store_upload(
         _write_parts(upload, ImportUploadPart.FILE, content)
         _write_parts(upload, ImportUploadPart.REPORT, _report_bytes(report))
     return upload
+
+
+def _format_name(filename: str) -> str:
+    file_format = format_of_file(filename)
+    return file_format.name if file_format is not None else Path(filename).suffix.lower().lstrip(".")
 
 
 def sweep_stale_uploads(*, now: datetime | None = None) -> int:
@@ -125,7 +131,7 @@ def import_upload(
     *,
     upload: ImportUpload,
     user_label: str,
-    actor: question_services.Actor,
+    actor: Actor,
     skip_invalid: bool | None = None,
     overwrite_newer: bool = False,
 ) -> ImportReport:
@@ -156,7 +162,7 @@ def import_upload(
 
 
 def import_upload_in_job(
-    *, upload: ImportUpload, user_label: str, actor: question_services.Actor, progress: Progress
+    *, upload: ImportUpload, user_label: str, actor: Actor, progress: Progress
 ) -> ImportReport:
     """Import the upload for good from a background job (importing/jobs.py).
 
@@ -186,7 +192,7 @@ def _import(
     source: SourceFile,
     *,
     user_label: str,
-    actor: question_services.Actor,
+    actor: Actor,
     progress: Progress | None,
 ) -> ImportReport:
     """The import of an upload, with the options chosen at upload and on its preview."""

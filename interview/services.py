@@ -18,6 +18,8 @@ from django.db import models, transaction
 from core import encodings, shapes
 from core.databases import CONTENT_DB
 from core.fields import NodeJSONField, NodeTimestampField, bookkeeping_field_names
+from core.roles import OPERATOR as OPERATOR  # the command-line operator, named here too
+from core.roles import CommandLineOperator
 from interview import quality
 from interview.models import (
     ChannelMapping,
@@ -40,18 +42,6 @@ from interview.signals import announce_questions_written
 # another door. Which moves exist and who may make each is
 # `interview.moderation.TRANSITIONS`.
 
-
-@dataclass(frozen=True)
-class CommandLineOperator:
-    """Whoever runs a management command on the server.
-
-    They hold the database credentials and could change any row without
-    this site, so the site's roles do not bind them; naming them makes a
-    command's authority explicit instead of implied by a missing user.
-    """
-
-
-OPERATOR = CommandLineOperator()
 
 # A signed-in user, the command-line operator, or None: nobody in
 # particular, who may not moderate.

@@ -50,7 +50,7 @@ import json, sys
 import django
 django.setup()
 from django.contrib.auth.models import User
-from importing.readers import read_bytes
+from importing.sources import read_bytes
 from importing.services import import_files
 from importing.uploads import store_upload
 from importing.jobs import start_import_job

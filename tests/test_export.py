@@ -10,8 +10,8 @@ import pytest
 
 from core.databases import content_connection as connection
 from importing.exporting import export_queryset
-from importing.readers import read_bytes
 from importing.services import import_files, import_records
+from importing.sources import read_bytes
 from interview.models import ChannelMapping, Question, QuestionRelationship, VoiceSession
 from learning.models import Certification, LearningPath
 from tests.import_fixtures import CONTENT_MODELS, question_record, raw_row, records

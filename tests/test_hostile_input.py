@@ -26,8 +26,9 @@ from django.test import Client
 from core.databases import CONTENT_DB
 from core.db import errors as db_errors
 from importing import services
-from importing.readers import SourceRecord, read_bytes
+from importing.readers import SourceRecord
 from importing.services import import_files, import_records
+from importing.sources import read_bytes
 from interview.forms import QuestionForm
 from interview.models import Question
 from tests.hostile_files import measured, shared_cell, sheet_rows, xlsx
@@ -375,7 +376,7 @@ def test_failure_before_the_commit_says_nothing_was_written_and_nothing_else(mon
     def lose_connection(*args: Any, **kwargs: Any) -> None:
         raise OperationalError(LOST)
 
-    monkeypatch.setattr(services, "_write_plan", lose_connection)
+    monkeypatch.setattr(services, "write_plan", lose_connection)
     report = import_records(model="questions", records=records([question_record(2)]), user_label="t", dry_run=False)
     assert report.error == (
         "The database failed before the import was committed, so nothing was written: The connection to "

@@ -26,8 +26,8 @@ from django.test import Client
 
 from core import encodings, shapes
 from core.databases import content_connection as connection
-from importing.readers import read_bytes
 from importing.services import import_files, import_records
+from importing.sources import read_bytes
 from interview import services as question_services
 from interview.models import Question, QuestionHistory, VoiceSession
 from learning import services as learning_services
@@ -490,7 +490,7 @@ def test_legacy_text_is_not_written_over_another_value() -> None:
 
 @pytest.mark.parametrize("file_format", ["json", "csv", "xlsx"])
 def test_the_full_shared_exports_come_back_all_unchanged(file_format: str) -> None:
-    from importing.readers import read_paths
+    from importing.sources import read_paths
 
     require_shared(EXPORTS_DIR)
     first = import_files(files=read_paths(paths=[EXPORTS_DIR]), user_label="t", dry_run=False, skip_invalid=True)

@@ -8,9 +8,9 @@ import pytest
 
 from core import encodings
 from core.databases import content_connection as connection
-from importing import services
-from importing.readers import read_bytes
+from importing import services, write
 from importing.services import import_files, import_records
+from importing.sources import read_bytes
 from importing.specs import SPECS
 from interview.models import Question, QuestionHistory
 from tests.import_fixtures import question_record, raw_row, records, table_counts
@@ -124,7 +124,7 @@ def test_skip_invalid_imports_the_valid_records() -> None:
 @pytest.mark.sqld
 def test_database_failure_midway_rolls_everything_back(monkeypatch: pytest.MonkeyPatch) -> None:
     """A row the database refuses after earlier chunks were written: nothing stays."""
-    monkeypatch.setattr(services, "WRITE_CHUNK", 4)
+    monkeypatch.setattr(write, "WRITE_CHUNK", 4)
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TRIGGER refuse_q_boom BEFORE INSERT ON questions WHEN NEW.id = 'q-11' "

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from importing.readers import read_paths
 from importing.services import import_files
+from importing.sources import read_paths
 from interview.models import Question, QuestionHistory
 from tests.import_fixtures import raw_row
 from tests.shared_data import EXPORTS_DIR, require_shared

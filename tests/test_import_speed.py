@@ -11,9 +11,10 @@ import pytest
 
 from core import encodings
 from core.databases import content_connection as connection
-from importing import services
-from importing.readers import cyclic_gc_paused, read_bytes
+from importing import write
+from importing.readers import cyclic_gc_paused
 from importing.services import import_files, import_records
+from importing.sources import read_bytes
 from interview import services as question_services
 from interview.models import HistoryEventSource, HistoryEventType, Question, QuestionHistory
 from tests.import_fixtures import question_record, raw_row, records
@@ -126,14 +127,14 @@ def test_remote_insert_statements_stay_within_the_server_limits(monkeypatch: pyt
     """Rows are grouped into JSON arrays of at most 200 rows and about 1 MB
     (a libSQL server refuses single values of a few MB); none is lost."""
     small = [(f"q-{n}", n, None) for n in range(450)]
-    arrays = list(services._json_row_arrays(small))
+    arrays = list(write.json_row_arrays(small))
     assert [len(json.loads(a)) for a in arrays] == [200, 200, 50]
     assert [tuple(row) for a in arrays for row in json.loads(a)] == small
     big = [(f"q-{n}", "é" * 300_000) for n in range(7)] + [("huge", "x" * 2_000_000)]
-    arrays = list(services._json_row_arrays(big))
+    arrays = list(write.json_row_arrays(big))
     # Three rows of 300,000 characters per statement; a row over the limit goes alone.
     assert [len(json.loads(a)) for a in arrays] == [3, 3, 1, 1]
-    assert all(len(a) <= services.REMOTE_STATEMENT_BYTES for a in arrays[:-1])
+    assert all(len(a) <= write.REMOTE_STATEMENT_BYTES for a in arrays[:-1])
     assert [row[0] for a in arrays for row in json.loads(a)] == [r[0] for r in big]
     assert json.loads(arrays[0])[0][1] == "é" * 300_000
 

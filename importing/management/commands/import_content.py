@@ -1,4 +1,4 @@
-"""`manage.py import_content PATH...`: bulk import of the app's exports (JSON, CSV, XLSX)."""
+"""`manage.py import_content PATH...`: bulk import of the app's exports (any format of `importing.formats`)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from core.db.errors import describe_database_error
-from importing.readers import cyclic_gc_paused, read_paths
+from core.roles import OPERATOR
+from importing import formats
+from importing.readers import cyclic_gc_paused
 from importing.report import refusal_sentence
 from importing.services import DUPLICATE_CHOICES, import_files
-from importing.specs import IMPORT_ORDER, spec_named
-from interview.services import OPERATOR
+from importing.sources import read_paths
+from importing.specs import assign_ids_help, import_order, spec_named
 
 # A refused or failed import: nothing was written (or, after a failed
 # commit, the sentence says it is unknown). The same code as a database the
@@ -25,16 +27,19 @@ EXIT_REFUSED = 2
 
 
 class Command(BaseCommand):
-    help = (
-        "Import content from the app's export files and folders (JSON, CSV or XLSX). "
-        "By default any bad file or record refuses the whole import; a refused import exits with code 2."
-    )
+    @property
+    def help(self) -> str:  # type: ignore[override]
+        # Read when the help is shown: the formats and specs are registries.
+        return (
+            f"Import content from the app's export files and folders ({formats.names(upper=True)}). "
+            "By default any bad file or record refuses the whole import; a refused import exits with code 2."
+        )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (the app's export tree)")
         parser.add_argument("--dry-run", action="store_true", help="check and count; write nothing")
         parser.add_argument(
-            "--model", metavar="NAME", help=f"what the files hold ({', '.join(IMPORT_ORDER)}); else inferred"
+            "--model", metavar="NAME", help=f"what the files hold ({', '.join(import_order())}); else inferred"
         )
         parser.add_argument(
             "--skip-invalid",
@@ -42,7 +47,7 @@ class Command(BaseCommand):
             help="import the valid records; list the rejected ones (with --report, write them there)",
         )
         parser.add_argument(
-            "--assign-ids", action="store_true", help="give questions without an id the next q-<n> ids"
+            "--assign-ids", action="store_true", help=assign_ids_help()
         )
         parser.add_argument(
             "--overwrite-newer",

@@ -1,0 +1,172 @@
+"""The question tables as the import engine sees them (importing/specs.py).
+
+Questions bring what the engine leaves to them: a `question_history` row
+for every question an import creates or updates (event source `import`),
+the rule that only moderators change a stored question's status, the
+`q-<n>` numbering of questions given without an id, the announcement of
+written questions to whoever keeps derived data (the search index), and
+the word diff the preview marks changes with.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core import encodings
+from importing.specs import ChangeGuard, IdSequence, ImportHistory, ModelSpec, register
+from interview import services
+from interview.compare import word_diff_sides
+from interview.models import (
+    ChannelMapping,
+    HistoryEventSource,
+    HistoryEventType,
+    Question,
+    QuestionHistory,
+    QuestionRelationship,
+    VoiceSession,
+)
+from interview.resources import (
+    ChannelMappingResource,
+    QuestionHistoryResource,
+    QuestionRelationshipResource,
+    QuestionResource,
+    VoiceSessionResource,
+)
+from interview.signals import announce_questions_written
+
+# Bulk import and export of every content table is one pair of
+# permissions, defined on the questions' model (Question.Meta) where the
+# role groups (core/roles.py) find them.
+IMPORT_PERMISSION = "interview.import_content"
+EXPORT_PERMISSION = "interview.export_content"
+
+_IMPORTED_SUMMARY = str(HistoryEventType.IMPORTED.label)
+_UPDATED_LABEL = str(HistoryEventType.UPDATED.label)
+
+
+def _created_row(
+    *,
+    record_id: str,
+    source_name: str,
+    changed_fields: encodings.JSONText,
+    after: encodings.JSONText,
+    metadata: encodings.JSONText,
+    created_at: str,
+) -> tuple[Any, ...]:
+    return services.history_row(
+        question_id=record_id,
+        event_type=HistoryEventType.IMPORTED,
+        event_source=HistoryEventSource.IMPORT,
+        source_name=source_name,
+        changed_fields=changed_fields,
+        before=None,
+        after=after,
+        metadata=metadata,
+        summary=_IMPORTED_SUMMARY,
+        created_at=created_at,
+    )
+
+
+def _updated_row(
+    *,
+    record_id: str,
+    source_name: str,
+    changed_fields: list[str],
+    before: dict[str, Any],
+    after: dict[str, Any],
+    metadata: encodings.JSONText,
+    created_at: str,
+) -> tuple[Any, ...]:
+    return services.history_row(
+        question_id=record_id,
+        event_type=HistoryEventType.UPDATED,
+        event_source=HistoryEventSource.IMPORT,
+        source_name=source_name,
+        changed_fields=changed_fields,
+        before=before,
+        after=after,
+        metadata=metadata,
+        summary=f"{_UPDATED_LABEL}: {', '.join(changed_fields)}",
+        created_at=created_at,
+    )
+
+
+def _may_change_status(actor: Any) -> bool:
+    return services.may_change_status(actor=actor)
+
+
+def _announce(question_ids: list[Any]) -> None:
+    announce_questions_written(question_ids)
+
+
+QUESTION_HISTORY = ImportHistory(
+    table=QuestionHistory._meta.db_table,
+    columns=tuple(QuestionHistory._meta.get_field(name).column for name in services.HISTORY_ROW_FIELDS),
+    created_row=_created_row,
+    updated_row=_updated_row,
+    snapshot_value=services.snapshot_value,
+)
+
+_PERMISSIONS = {"import_permission": IMPORT_PERMISSION, "export_permission": EXPORT_PERMISSION}
+
+register(
+    ModelSpec(
+        name="questions",
+        model=Question,
+        resource=QuestionResource,
+        history=QUESTION_HISTORY,
+        guard=ChangeGuard(field="status", may_change=_may_change_status, rule=services.STATUS_RULE),
+        id_sequence=IdSequence(prefix="q-", highest_stored=services.max_question_number),
+        on_written=_announce,
+        mark_change=word_diff_sides,
+        file_stems=("questions",),
+        file_folders=("questions",),
+        recognized_by=(frozenset({"question", "answer"}), frozenset({"subChannel", "explanation"})),
+        **_PERMISSIONS,
+    )
+)
+register(
+    ModelSpec(
+        name="voice-sessions",
+        model=VoiceSession,
+        resource=VoiceSessionResource,
+        mark_change=word_diff_sides,
+        file_stems=("voice-sessions", "voice_sessions"),
+        recognized_by=(frozenset({"topic", "questionIds"}),),
+        **_PERMISSIONS,
+    )
+)
+register(
+    ModelSpec(
+        name="channel-mappings",
+        model=ChannelMapping,
+        resource=ChannelMappingResource,
+        natural_key=("channel_id", "sub_channel", "question"),
+        mark_change=word_diff_sides,
+        file_stems=("channel-mappings", "channel_mappings"),
+        recognized_by=(frozenset({"channelId", "questionId"}),),
+        **_PERMISSIONS,
+    )
+)
+register(
+    ModelSpec(
+        name="question-relationships",
+        model=QuestionRelationship,
+        resource=QuestionRelationshipResource,
+        natural_key=("source_question", "target_question", "relationship_type"),
+        mark_change=word_diff_sides,
+        file_stems=("question-relationships", "question_relationships", "relationships"),
+        recognized_by=(frozenset({"sourceQuestionId", "targetQuestionId"}),),
+        **_PERMISSIONS,
+    )
+)
+register(
+    ModelSpec(
+        name="question-history",
+        model=QuestionHistory,
+        resource=QuestionHistoryResource,
+        importable=False,
+        file_stems=("question-history",),
+        **_PERMISSIONS,
+    )
+)
