@@ -214,7 +214,7 @@ def _measure(scratch: Path, args: argparse.Namespace) -> int:
     if not args.no_sqld:
         targets.append("libsql (TURSO_DATABASE_URL)" if external else "sqld loopback")
 
-    from tests.sqld import start_sqld
+    from tests.support.sqld import start_sqld
 
     print(f"load average before: {_load()}", flush=True)
     print(_header(), flush=True)

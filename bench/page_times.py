@@ -47,7 +47,13 @@ sys.path.insert(0, str(PROJECT_DIR))
 sys.path.insert(0, str(PROJECT_DIR / "tests" / "browser"))
 
 from bench.admin_screens import build_database, measure  # noqa: E402
-from tests.site_server import SUPERUSER, SUPERUSER_PASSWORD, prepare_database, site_env, start_site  # noqa: E402
+from tests.support.site_server import (  # noqa: E402
+    SUPERUSER,
+    SUPERUSER_PASSWORD,
+    prepare_database,
+    site_env,
+    start_site,
+)
 
 # What a navigation reports, in ms from its start: the answer (request sent
 # to last byte received) and the end of the load event.
