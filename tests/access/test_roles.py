@@ -6,8 +6,9 @@ allowed page answers 200, a forbidden one 403 (or the login redirect); an
 allowed POST makes its change, a forbidden one is refused and changes
 nothing. A hidden button is not enough: the POST itself is sent.
 
-To cover a new control, add a row. Rows whose URL does not exist (yet) in
-this build, e.g. another engineer's screen, are skipped, not failed.
+To cover a new control, add a row. A row whose URL does not resolve in this
+build fails: a renamed or removed screen must be taken out of the matrix
+on purpose, not pass unseen.
 """
 
 from __future__ import annotations
