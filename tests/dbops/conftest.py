@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.support.db_commands import MAKE_LEGACY_DB, InProcessDatabase, build_legacy_db
-from tests.support.shared_data import require_shared
+from tests.support.shared_data import require_shared, unavailable
 from tests.support.sqld import SqldServer, SqldUnavailable, start_sqld
 
 
@@ -54,7 +54,7 @@ def fresh_sqld(tmp_path: Path) -> Iterator[SqldServer]:
     try:
         server = start_sqld(tmp_path, jwt_auth=True)
     except SqldUnavailable as exc:
-        pytest.skip(str(exc))
+        unavailable(str(exc))
     try:
         yield server
     finally:

@@ -21,6 +21,7 @@ from tests.support.db_commands import (
     sqlite_rows,
     sqlite_tables,
 )
+from tests.support.shared_data import unavailable
 from tests.support.sqld import SqldServer, SqldUnavailable, start_sqld
 
 
@@ -32,7 +33,7 @@ def legacy_server(
     try:
         server = start_sqld(tmp_path_factory.mktemp("sqld-legacy"), jwt_auth=True)
     except SqldUnavailable as exc:
-        pytest.skip(str(exc))
+        unavailable(str(exc))
     try:
         dump = tmp_path_factory.mktemp("legacy-dump") / "legacy.sql"
         with sqlite3.connect(legacy_db_template) as db, dump.open("w", encoding="utf-8") as out:

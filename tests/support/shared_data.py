@@ -19,14 +19,19 @@ LEGACY_BUILDER = SHARED_DIR / "legacy" / "make_legacy_db.py"
 EXPORTS_DIR = SHARED_DIR / "data" / "open-interview"
 
 
+def unavailable(reason: str) -> None:
+    """Skip with the reason; under CI=true, where everything a test needs is
+    laid out, a failure: a skip there would be counted as a pass."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: it must be there)")
+    pytest.skip(reason)
+
+
 def require_shared(path: Path) -> Path:
     """`path`, or a skip with the reason where the shared material is absent;
     under CI=true, where it is always laid beside the clone, a failure."""
     if not path.exists():
-        reason = f"{path} is absent: the shared legacy material is not beside this clone"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (CI=true: it must be there)")
-        pytest.skip(reason)
+        unavailable(f"{path} is absent: the shared legacy material is not beside this clone")
     return path
 
 
