@@ -61,7 +61,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="Keep the files in this directory.")
     args = parser.parse_args()
 
-    from tests.sqld import start_sqld
+    from tests.support.sqld import start_sqld
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="dump-restore-bench-"))
     work.mkdir(parents=True, exist_ok=True)

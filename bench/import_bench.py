@@ -14,7 +14,7 @@ ids. Each run is a fresh database, migrated, in its own process:
   lookups and saves are what the engine avoids).
 
 Targets: SQLite (a local file) and, unless --no-sqld, a real `sqld` on
-loopback started by tests/sqld.py (one fresh server per run, always
+loopback started by tests/support/sqld.py (one fresh server per run, always
 stopped), or TURSO_DATABASE_URL if it names a server. The baseline on sqld
 runs on the first 2,000 records only (it does two or more round trips per
 row).
@@ -215,7 +215,7 @@ def _measure(scratch: Path, args: argparse.Namespace) -> int:
     if not args.no_sqld:
         targets.append("libsql (TURSO_DATABASE_URL)" if external else "sqld loopback")
 
-    from tests.sqld import start_sqld
+    from tests.support.sqld import start_sqld
 
     print(f"load average before: {_load()}", flush=True)
     print(_header(), flush=True)

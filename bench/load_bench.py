@@ -38,7 +38,7 @@ from urllib.parse import quote
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
-from tests.site_server import (  # noqa: E402 - needs the project root on sys.path
+from tests.support.site_server import (  # noqa: E402 - needs the project root on sys.path
     SUPERUSER,
     SUPERUSER_PASSWORD,
     Browser,
@@ -46,7 +46,7 @@ from tests.site_server import (  # noqa: E402 - needs the project root on sys.pa
     site_env,
     start_site,
 )
-from tests.sqld import start_sqld  # noqa: E402
+from tests.support.sqld import start_sqld  # noqa: E402
 
 KINDS = ("list", "search", "change page", "save")
 # How often each kind is picked (relative weights).

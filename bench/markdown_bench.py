@@ -33,7 +33,7 @@ from interview.preview import (  # noqa: E402
     URL_SCHEMES,
     render_markdown,
 )
-from tests.shared_data import EXPORTS_DIR  # noqa: E402
+from tests.support.shared_data import EXPORTS_DIR  # noqa: E402
 
 OLD_RENDERER_SIZES = (2_000, 4_000)
 

@@ -12,7 +12,7 @@ page) prints one markdown table row:
   queries of one view on the content and the admin database;
 - browser ms: median of --loads navigations of headless Chromium (Debian's
   /usr/bin/chromium driven by Playwright, as tests/browser does) to the
-  same address on gunicorn as `make serve` runs it (tests/site_server.py:
+  same address on gunicorn as `make serve` runs it (tests/support/site_server.py:
   2 workers x 4 threads, 127.0.0.1 only), after one warm-up, so static
   files come from the browser's cache as they do for someone at work.
   From the page's navigation timing: responseEnd - requestStart (the
@@ -23,7 +23,7 @@ Data: the shared legacy database (bench/admin_screens.py build_database),
 its questions replicated --copies more times (default 3: about 34,000
 questions, the size of the full export); `--db PATH` reuses a file built
 earlier. Preparation: migrate, db_push --yes and ensure_superuser (as
-tests/site_server.py does) and `search_index --rebuild`, timed. The admin
+tests/support/site_server.py does) and `search_index --rebuild`, timed. The admin
 database is a new temporary file. Everything started here (gunicorn,
 Chromium) is stopped before the script ends; the whole run stops with an
 error past --max-seconds.
@@ -47,7 +47,13 @@ sys.path.insert(0, str(PROJECT_DIR))
 sys.path.insert(0, str(PROJECT_DIR / "tests" / "browser"))
 
 from bench.admin_screens import build_database, measure  # noqa: E402
-from tests.site_server import SUPERUSER, SUPERUSER_PASSWORD, prepare_database, site_env, start_site  # noqa: E402
+from tests.support.site_server import (  # noqa: E402
+    SUPERUSER,
+    SUPERUSER_PASSWORD,
+    prepare_database,
+    site_env,
+    start_site,
+)
 
 # What a navigation reports, in ms from its start: the answer (request sent
 # to last byte received) and the end of the load event.

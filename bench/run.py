@@ -53,7 +53,7 @@ from typing import Any
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
-from tests.sqld import start_sqld  # noqa: E402
+from tests.support.sqld import start_sqld  # noqa: E402
 
 PYTHON = sys.executable
 SHARED_DIR = Path(os.environ.get("OI_SHARED_DIR") or PROJECT_DIR.parent / "shared")

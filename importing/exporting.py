@@ -9,7 +9,7 @@ openpyxl's write-only workbook, which keeps rows in a temporary file and
 strings inline), so the rows are never all in memory; only the ordered
 list of their primary keys is (about 120 bytes a row). The files are byte
 for byte what django-import-export (tablib) writes for the same rows
-(tests/test_export_streaming.py compares them): JSON as the app's own
+(tests/importing/test_export_streaming.py compares them): JSON as the app's own
 export files are, a list of objects with camelCase keys, arrays and
 objects inline, two-space indent; CSV UTF-8 with a BOM.
 """

@@ -161,7 +161,7 @@ class _RowLayout:
         With `snapshot_value` (the history's, see `specs.ImportHistory`),
         also each new row's history `after_snapshot` (every field) and
         `changed_fields` (the non-null ones), exactly as the app's own
-        services record them (tests/test_import_speed.py compares the two
+        services record them (tests/importing/test_import_speed.py compares the two
         for questions), assembled from the row's already-encoded values.
         """
         with_snapshots = snapshot_value is not None
@@ -269,7 +269,7 @@ def _db_value(model_field: models.Field, value: Any) -> Any:
 
 
 # Per-column encoders that give exactly what `field.get_db_prep_save` gives
-# for the values this module builds (tests/test_import_engine.py checks the
+# for the values this module builds (tests/importing/test_import_engine.py checks the
 # two agree), at a fraction of the cost: 30,000 questions are ~750,000 values.
 def _encode_json(value: Any) -> str | None:
     if value is None:

@@ -4,7 +4,7 @@ Each writer takes the header (the app's camelCase keys), an iterator of
 rows (cell values as the resources render them) and a binary stream, and
 returns how many rows it wrote; none keeps the rows in memory. The files
 are byte for byte what django-import-export (tablib) writes for the same
-rows (tests/test_export_streaming.py compares them).
+rows (tests/importing/test_export_streaming.py compares them).
 """
 
 from __future__ import annotations

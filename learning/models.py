@@ -85,7 +85,7 @@ class LearningPath(NodeModel):
         choices=ContentStatus.choices, null=True, blank=True, default="active", db_default="active"
     )
     # NOT NULL in the live table although the app's ORM declares it nullable:
-    # the table is the contract (see tests/test_schema.py ACCEPTED_DRIFT).
+    # the table is the contract (see tests/dbops/test_schema.py ACCEPTED_DRIFT).
     created_at = NodeTimestampField(set_on_create=True)
     last_updated = NodeTimestampField(null=True, blank=True, set_on_change=True)
     last_generated = NodeTimestampField(null=True, blank=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from tests.sqld import start_sqld  # noqa: E402 - needs the project root on sys.path
+from tests.support.sqld import start_sqld  # noqa: E402 - needs the project root on sys.path
 
 # Variables that would point Django somewhere else than the test server.
 OVERRIDDEN_VARIABLES = ("TURSO_DATABASE_URL_RO", "TURSO_AUTH_TOKEN_RO")

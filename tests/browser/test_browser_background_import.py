@@ -49,7 +49,7 @@ def test_a_big_import_shows_its_progress_survives_a_reload_and_finishes(page, se
     assert Question.objects.count() == 0
 
     # What the job runner does with the queued job (`db_worker` itself wants
-    # the main thread for its signals; tests/test_background_jobs_kill.py
+    # the main thread for its signals; tests/importing/test_background_jobs_kill.py
     # runs a real one in its own process).
     job = BackgroundJob.objects.get()
 

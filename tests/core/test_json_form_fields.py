@@ -17,13 +17,13 @@ from interview.forms import QuestionForm
 from interview.models import Question
 from learning.forms import CertificationForm, LearningPathForm
 from learning.models import Certification, LearningPath
-from tests.admin_b_helpers import (
+from tests.support.content_factories import (
     make_certification,
     make_learning_path,
     make_question,
     set_raw_column,
 )
-from tests.admin_questions_fixtures import insert_question
+from tests.support.question_admin import insert_question
 
 pytestmark = pytest.mark.django_db
 

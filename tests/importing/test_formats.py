@@ -20,7 +20,7 @@ from importing.services import import_files
 from importing.sources import read_bytes
 from importing.uploads import store_upload
 from interview.models import Question
-from tests.import_fixtures import question_record
+from tests.support.import_records import question_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
