@@ -15,7 +15,7 @@ from django.core import exceptions
 from django.db import models
 from django.db.models import lookups
 
-from core import encodings
+from core import encodings, shapes
 
 
 class CurrentTimestamp(models.Func):
@@ -108,6 +108,16 @@ class NodeJSONField(models.TextField):
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         return encodings.from_node_json(value)
+
+    def formfield(self, **kwargs: Any) -> Any:
+        """The one JSON form-field family, so a JSON column listed on any admin
+        form (no form declaration needed) is edited like every other one:
+        a list of texts one item per line, any other shape as JSON."""
+        from core import forms as json_forms  # core.forms is built on these fields' encodings
+
+        form_class = json_forms.StringListField if self.shape is shapes.LIST_OF_TEXT else json_forms.StoredJSONFormField
+        # Not TextField.formfield: its max_length and widget are for plain text.
+        return models.Field.formfield(self, **{"form_class": form_class, "shape": self.shape, **kwargs})
 
     def to_python(self, value: Any) -> Any:
         if isinstance(value, str) and not isinstance(value, encodings.InvalidJSON):

@@ -317,12 +317,11 @@ class StringListField(StoredJSONFormField):
 def bind_stored_json_fields(form: Any) -> None:
     """Give each JSON form field of a model form the value stored in the row
     (None on a new row) and the shape its column declares."""
-    from core.fields import NodeJSONField
-
     instance = form.instance
     adding = instance._state.adding
     for model_field in instance._meta.concrete_fields:
         form_field = form.fields.get(model_field.name)
-        if isinstance(model_field, NodeJSONField) and isinstance(form_field, StoredJSONFormField):
+        # A JSON column (core.fields.NodeJSONField) is the field that declares a shape.
+        if isinstance(form_field, StoredJSONFormField) and hasattr(model_field, "shape"):
             stored = None if adding else getattr(instance, model_field.attname)
             form_field.bind_stored(stored, shape=model_field.shape)

@@ -157,12 +157,11 @@ def misshapen_fields(instance: Any, names: list[str] | None = None) -> dict[str,
     """Field name -> why its value is not of its shape, for the JSON fields
     `names` (default: all) of a model instance whose values changed since
     they were read (every one, on a new instance)."""
-    from core.fields import NodeJSONField
-
     loaded = getattr(instance, "_loaded_values", None) or {}
     found = {}
     for model_field in instance._meta.concrete_fields:
-        if not isinstance(model_field, NodeJSONField) or model_field.shape is None:
+        # The JSON columns (core.fields.NodeJSONField) are the fields declaring a shape.
+        if getattr(model_field, "shape", None) is None:
             continue
         if names is not None and model_field.name not in names:
             continue

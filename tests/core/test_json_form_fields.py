@@ -212,3 +212,28 @@ def test_an_emptied_required_list_says_what_to_enter() -> None:
         "Enter at least one question id, one per line."
     ]
     assert _reloaded(instance).question_ids == ["q-1"]
+
+
+def test_a_json_column_no_form_declares_gets_the_family_field_with_its_shape() -> None:
+    """A JSON column added to a screen's fields needs no form declaration:
+    the model field hands out the family's field, with the column's shape."""
+    from core import shapes
+    from core.forms import StoredJSONFormField, StringListField
+
+    form_class = forms.modelform_factory(Question, fields=["tags", "relevance_details"])
+    new = form_class()
+    assert type(new.fields["tags"]) is StringListField
+    assert type(new.fields["relevance_details"]) is StoredJSONFormField
+    assert new.fields["relevance_details"].shape is shapes.SCORES_AND_NOTES
+
+    emptied = form_class(data={"tags": "", "relevance_details": ""})
+    assert emptied.is_valid(), emptied.errors
+    assert emptied.cleaned_data == {"tags": None, "relevance_details": None}
+
+    typed = form_class(data={"tags": "react\nReact", "relevance_details": "[1, 2]"})
+    assert not typed.is_valid()
+    assert typed.errors["tags"] == ["Line 2: 'React' is already listed (line 1)."]
+    assert typed.errors["relevance_details"] == [
+        "This value must be an object of scores and notes ({\"name\": number, text, true/false or null}), "
+        "not a list."
+    ]
