@@ -47,6 +47,7 @@ from interview.filters import (
     StatusFilter,
 )
 from interview.forms import FlagForm, QuestionForm
+from interview.list_rows import truncate_chars
 from interview.models import (
     Difficulty,
     FlaggedQuestion,
@@ -140,7 +141,7 @@ class QuestionDisplayMixin:
 
     @admin.display(description="question", ordering="question")
     def question_short(self, obj: Question) -> str:
-        return Truncator(obj.question or "").chars(QUESTION_PREVIEW_LENGTH)
+        return truncate_chars(obj.question or "", QUESTION_PREVIEW_LENGTH)
 
     @admin.display(description="channel / sub-channel", ordering="channel")
     def channel_display(self, obj: Question) -> str:
@@ -229,6 +230,7 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionDisplayMixin, admin.ModelAdm
     show_full_result_count = False
     actions = ["flag_selected", "approve_selected", "soft_delete_selected", "restore_selected"]
     change_form_template = "admin/interview/question/change_form.html"
+    change_list_template = "admin/interview/question/change_list.html"
     fieldsets = [
         ("Question", {"fields": ["id", "question", "similar_questions", "channel", "sub_channel", "difficulty", "status_display", "loaded_last_updated"]}),
         ("Answer", {"fields": ["answer", "tldr", "eli5"]}),
