@@ -16,8 +16,10 @@ joined in SQL, so a search page works in three steps:
 So every filter works with search unchanged, the count is exact, and a
 page costs the same two content round trips as the list without search.
 The bound: a search matching more than CANDIDATE_LIMIT questions lists the
-most relevant CANDIDATE_LIMIT of them (filters apply within those) and says
-so; at that size a search is not finding a question yet.
+CANDIDATE_LIMIT most recently added of them, most relevant first (filters
+apply within those), and says so; at that size a search is not finding a
+question yet, and ranking every match would cost time in proportion to the
+table.
 """
 
 from __future__ import annotations
@@ -123,7 +125,8 @@ class RankedSearchChangeList(ChangeList):
             model_admin.message_user(
                 request,
                 f"More than {selectors.CANDIDATE_LIMIT:,} questions match; the {selectors.CANDIDATE_LIMIT:,} most "
-                "relevant are listed, filters apply within them. Add a word to narrow the search.",
+                "recently added are listed, most relevant first, and filters apply within them. "
+                "Add a word to narrow the search.",
                 messages.WARNING,
             )
         deleted_filter = getattr(model_admin, "deleted_filter", None)

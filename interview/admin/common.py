@@ -16,9 +16,9 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import RFC3986_SUBDELIMS, url_has_allowed_host_and_scheme
-from django.utils.text import Truncator
 
 from core import encodings
+from interview.list_rows import truncate_chars
 from interview.models import Difficulty, Question, QuestionStatus
 
 QUESTION_PREVIEW_LENGTH = 90
@@ -111,7 +111,7 @@ class QuestionColumnsMixin:
 
     @admin.display(description="question", ordering="question")
     def question_short(self, obj: Question) -> str:
-        return Truncator(obj.question or "").chars(QUESTION_PREVIEW_LENGTH)
+        return truncate_chars(obj.question or "", QUESTION_PREVIEW_LENGTH)
 
     @admin.display(description="channel / sub-channel", ordering="channel")
     def channel_display(self, obj: Question) -> str:

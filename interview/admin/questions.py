@@ -102,6 +102,7 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionModerationMixin, QuestionHis
     show_full_result_count = False
     actions = list(BULK_ACTIONS.values())
     change_form_template = "admin/interview/question/change_form.html"
+    change_list_template = "admin/interview/question/change_list.html"
     fieldsets = [
         ("Question", {"fields": ["id", "question", "similar_questions", "channel", "sub_channel", "difficulty", "status_display", "loaded_last_updated"]}),
         ("Answer", {"fields": ["answer", "tldr", "eli5"]}),

@@ -186,6 +186,32 @@ def test_a_search_page_costs_the_list_pages_content_queries(corpus, editor_clien
     assert len(fts) == 2  # the ranked ids, the page's snippets
 
 
+@pytest.mark.sqld
+def test_a_search_matching_more_than_the_limit_ranks_the_most_recently_added(editor_client, monkeypatch) -> None:
+    # The first question added matches best (the word in its question text);
+    # the later ones have it in their explanation only.
+    insert_question("q-1", question="Kubernetes pods", answer="Pods.")
+    for n in range(2, 6):
+        insert_question(f"q-{n}", question=f"Question {n}", explanation="kubernetes " * n + "and more words " * (6 - n))
+    index.rebuild()
+    every_match_ranked = found("kubernetes")
+    assert every_match_ranked[0] == "q-1" and len(every_match_ranked) == 5
+    monkeypatch.setattr(selectors, "CANDIDATE_LIMIT", 3)
+    matches = selectors.ranked_matches(text="kubernetes")
+    assert matches.truncated
+    # The three added last, in the order ranking them all gave them.
+    assert matches.ids == [qid for qid in every_match_ranked if qid in {"q-3", "q-4", "q-5"}]
+    response = editor_client.get(list_url(), {"q": "kubernetes"})
+    assert listed_ids(response) == matches.ids
+    assert [str(m) for m in response.context["messages"]] == [
+        "More than 3 questions match; the 3 most recently added are listed, most relevant first, and filters "
+        "apply within them. Add a word to narrow the search."
+    ]
+    monkeypatch.setattr(selectors, "CANDIDATE_LIMIT", 5)
+    assert not selectors.ranked_matches(text="kubernetes").truncated
+    assert found("kubernetes") == every_match_ranked
+
+
 # -- freshness ----------------------------------------------------------------------------------
 
 
@@ -292,6 +318,21 @@ def test_search_index_command_rebuilds_with_progress_and_reports_freshness(corpu
     assert "1 question(s) out of date" in text
 
 
+@pytest.mark.sqld
+def test_a_rebuild_reads_in_pages_with_progress_and_leaves_fts5_s_default_settings(corpus, monkeypatch) -> None:
+    monkeypatch.setattr(index, "READ_CHUNK", 2)
+    out, err = StringIO(), StringIO()
+    call_command("search_index", "--rebuild", stdout=out, stderr=err)
+    assert re.findall(r"(\d)/5 questions \((\d+)%\)", err.getvalue()) == [("0", "0"), ("2", "40"), ("4", "80"), ("5", "100")]
+    assert "Indexed 5 questions" in out.getvalue()
+    # Built with a large buffer and no merging until the end; afterwards FTS5's defaults again.
+    with connections[ADMIN_DB].cursor() as cursor:
+        cursor.execute(f"SELECT k, v FROM {index.FTS_TABLE}_config WHERE k IN ('automerge', 'hashsize')")
+        assert dict(cursor.fetchall()) == {"automerge": 4, "hashsize": 1024 * 1024}
+    assert found("kubernetes") == ["q-1", "q-2", "q-3"]
+    assert found("初心") == ["q-4"]
+
+
 # -- possible duplicates ---------------------------------------------------------------------------
 
 
@@ -311,6 +352,54 @@ def test_similar_questions_rank_by_shared_significant_words(corpus, editor_clien
         "url": reverse("admin:interview_question_change", args=["q-10"]),
     }
     assert editor_client.get(url, {"text": "the what is"}).json() == {"may_relate": False, "questions": []}
+
+
+def _every_word_over_every_question(text: str) -> list[str]:
+    """The suggestions as bm25 ranks them scoring every word on every question (the unbounded query)."""
+    words = selectors.similar_words(text)
+    match = "question : (" + " OR ".join(f'"{word}"' for word in words) + ")"
+    fts = index.FTS_TABLE
+    with connections[ADMIN_DB].cursor() as cursor:
+        cursor.execute(
+            f"SELECT qid FROM {fts} WHERE {fts} MATCH %s ORDER BY {selectors.BM25}, length(qid), qid LIMIT 5", [match]
+        )
+        return [qid for (qid,) in cursor.fetchall()]
+
+
+@pytest.mark.sqld
+def test_duplicate_suggestions_score_the_questions_holding_the_rarest_words(corpus, monkeypatch) -> None:
+    for n in range(10, 18):
+        insert_question(f"q-{n}", question=f"Kubernetes question number {n} about deployments")
+    insert_question("q-30", question="How does etcd keep quorum in a Kubernetes cluster?")
+    insert_question("q-31", question="Why does etcd need an odd number of members?")
+    insert_question("q-32", question="What is quorum in distributed consensus?")
+    index.rebuild()
+    text = "How does Kubernetes etcd keep quorum?"
+    reference = _every_word_over_every_question(text)
+    assert reference[0] == "q-30"
+    monkeypatch.setattr(selectors, "SIMILAR_SCORED_ROWS", 4, raising=False)  # "kubernetes" is in 10 questions
+    with CaptureQueriesContext(connections[ADMIN_DB]) as admin:
+        suggested = [item.question_id for item in selectors.similar_questions(text=text)]
+    # The rare words' questions in the same order as scoring everything, and five in all.
+    assert suggested[:3] == reference[:3]
+    assert len(suggested) == 5
+    scoring = [q["sql"] for q in admin.captured_queries if "bm25" in q["sql"]]
+    assert len(scoring) == 1
+    # Every question holding one of the rarest words is scored; of those holding
+    # only the common ones, just the most recent (the bound).
+    assert """+rowid IN (SELECT rowid FROM search_question_fts WHERE search_question_fts MATCH 'question : ("keep" OR "quorum")')""" in scoring[0]
+    assert "ORDER BY rowid DESC LIMIT 4" in scoring[0]
+
+
+@pytest.mark.sqld
+def test_duplicate_suggestions_of_common_words_only_need_all_of_the_rarest(corpus, monkeypatch) -> None:
+    for n in range(10, 16):
+        insert_question(f"q-{n}", question=f"Kubernetes pods number {n}" if n % 2 else f"Kubernetes nodes {n}")
+    index.rebuild()
+    monkeypatch.setattr(selectors, "SIMILAR_SCORED_ROWS", 2, raising=False)
+    suggested = [item.question_id for item in selectors.similar_questions(text="Kubernetes pods")]
+    # Both words are in more questions than the bound: of those holding both, the two most recent.
+    assert suggested == ["q-13", "q-15"]
 
 
 def test_similar_questions_need_a_signed_in_user_with_view_permission(corpus, client) -> None:
