@@ -39,6 +39,7 @@ from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.contrib.admin import sites
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import transaction
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
@@ -316,6 +317,7 @@ def _run_export(job: BackgroundJob, progress: _Progress) -> None:
         _finish(job, BackgroundJob.FAILED, error="You may no longer export this list.")
         return
     queryset = model_admin.get_changelist_instance(request).get_queryset(request)
+    told = " ".join(str(message) for message in request._messages)
     export_format = format_named(job.file_format)
     with tempfile.TemporaryFile(prefix="oi-export-") as out:
         try:
@@ -337,7 +339,11 @@ def _run_export(job: BackgroundJob, progress: _Progress) -> None:
             _finish(
                 job,
                 BackgroundJob.DONE,
-                summary=f"Exported {rows:,} {SPECS[job.model].label if job.model in SPECS else 'rows'}.",
+                summary=" ".join(
+                    part
+                    for part in (f"Exported {rows:,} {SPECS[job.model].label if job.model in SPECS else 'rows'}.", told)
+                    if part
+                ),
                 filename=export_filename(model=queryset.model, file_format=job.file_format),
                 content_type=export_format.content_type,
                 size=size,
@@ -353,6 +359,9 @@ def _changelist_request(job: BackgroundJob) -> tuple[Any, HttpRequest]:
     request.user = job.user
     request.META["SERVER_NAME"] = "job-runner"
     request.META["SERVER_PORT"] = "80"
+    # What the changelist tells its viewer (a search listing only its most
+    # relevant matches, say) is kept with the job, not lost or raised.
+    request._messages = CookieStorage(request)
     model = SPECS[job.model].model
     for site in list(sites.all_sites):
         if site.name == job.admin_site and model in site._registry:

@@ -72,3 +72,23 @@ def test_the_list_rows_are_django_s_own_html_with_each_column_resolved_once(
 def test_truncating_the_question_column_is_django_s_truncator(text) -> None:
     for length in (90, 1, 2):
         assert truncate_chars(text, length) == Truncator(text).chars(length)
+
+
+def test_the_channel_picker_s_options_are_built_once_per_set_of_channels(editor_client) -> None:
+    from interview import filters, selectors
+
+    filters._picker_options_without_counts.cache_clear()
+    insert_question("q-1", channel="frontend", sub_channel="react")
+    first = editor_client.get(list_url()).content.decode()
+    second = editor_client.get(list_url()).content.decode()
+    assert 'value="react" data-channel="frontend"' in first
+    assert 'value="react" data-channel="frontend"' in second
+    assert filters._picker_options_without_counts.cache_info().hits == 1
+
+    # A channel that appears is offered as soon as the channel list is read again.
+    insert_question("q-2", channel="<b>ops</b>", sub_channel="k8s")
+    selectors.channel_pairs(refresh=True)
+    third = editor_client.get(list_url()).content.decode()
+    assert 'value="k8s" data-channel="&lt;b&gt;ops&lt;/b&gt;"' in third
+    assert "<b>ops</b>" not in third
+
