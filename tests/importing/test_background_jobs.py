@@ -327,3 +327,21 @@ def test_the_progress_page_polls_with_a_static_script_only() -> None:
     assert "<script>" not in html and "onclick" not in html
     assert f'data-status-url="{job_url}status/"' in html
     assert '<progress class="oi-job-bar" max="100" value="0"' in html
+
+
+@pytest.mark.urls("config.urls")
+def test_an_export_job_keeps_what_the_list_told_about_its_search(settings: Any) -> None:
+    """The list's note on a search typed with an unbalanced quote is the
+    job's too, instead of failing the job (it has no page to show it on)."""
+    settings.EXPORT_BACKGROUND_MIN_ROWS = 3
+    _seed(10)
+    _root, client = _user("root", superuser=True)
+    started = client.get(EXPORT_URL, {"format": "csv", "q": '"thing'})
+    assert started.status_code == 302 and "/jobs/" in started["Location"]
+    _run_worker()
+    job = BackgroundJob.objects.get()
+    assert job.state == BackgroundJob.DONE, job.error
+    assert job.summary == (
+        "Exported 10 questions. Searched for the words of “\"thing” "
+        "(quotes and operators as typed could not be read)."
+    )
