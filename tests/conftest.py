@@ -91,6 +91,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def empty_search_index_after_committing_tests(
+    request: pytest.FixtureRequest, django_db_blocker: Any
+) -> Iterator[None]:
+    """A test that commits (transactional_db, live_server) ends with Django
+    flushing the tables of models; the full-text index is an FTS5 table, not
+    a model, so it is emptied here, or its rows would be found by the next
+    test's searches."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    committed = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    if not committed and not {"transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    from django.db import connections
+
+    from core.databases import ADMIN_DB
+    from search.index import FTS_TABLE
+
+    with django_db_blocker.unblock():
+        with connections[ADMIN_DB].cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS_TABLE}")
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
     """The test content database gets the Node app's 12 tables the way a real
