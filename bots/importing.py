@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from bots.models import BotRun, WorkItem
 from bots.resources import BotRunResource, WorkItemResource
-from importing.specs import ModelSpec, register
-from interview.importing import EXPORT_PERMISSION, IMPORT_PERMISSION
+from importing.specs import EXPORT_PERMISSION, IMPORT_PERMISSION, ModelSpec, register
 
-# Gated by the same bulk-content permissions as the questions (see
-# interview/importing.py); nothing here is importable.
+# Gated by the importer's bulk-content permissions, as every table is;
+# nothing here is importable.
 _PERMISSIONS = {"import_permission": IMPORT_PERMISSION, "export_permission": EXPORT_PERMISSION}
 
 register(

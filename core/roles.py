@@ -56,8 +56,8 @@ MODERATOR_PERMISSIONS = (
     "bots.moderate_workitem",
 )
 IMPORTER_PERMISSIONS = (
-    "interview.import_content",
-    "interview.export_content",
+    "importing.import_content",
+    "importing.export_content",
     *_model_permissions(CONTENT_MODELS, "view"),
 )
 

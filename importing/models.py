@@ -43,6 +43,14 @@ class ImportUpload(models.Model):
     class Meta:
         db_table = "core_importupload"
         verbose_name = "import upload"
+        # Bulk import and export of every registered table is one pair of
+        # permissions, the importer's own (importing.specs names them for
+        # the apps' specs); a model is needed to hang them on, and this is
+        # the importer's.
+        permissions = [
+            ("import_content", "Can bulk import content"),
+            ("export_content", "Can bulk export content"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.size:,} bytes)"

@@ -33,6 +33,12 @@ from core.fields import NodeTimestampField, bookkeeping_field_names, change_time
 # The module each app registers its specs in.
 SPEC_MODULE = "importing"
 
+# The permissions every app's specs are gated by: importing and exporting
+# are one activity whatever the table, granted once (the Importers role,
+# core/roles.py). Declared on the importer's own model (ImportUpload.Meta).
+IMPORT_PERMISSION = "importing.import_content"
+EXPORT_PERMISSION = "importing.export_content"
+
 
 def camel_case(name: str) -> str:
     head, *rest = name.split("_")

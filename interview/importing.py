@@ -13,7 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 from core import encodings
-from importing.specs import ChangeGuard, IdSequence, ImportHistory, ModelSpec, register
+from importing.specs import (
+    EXPORT_PERMISSION,
+    IMPORT_PERMISSION,
+    ChangeGuard,
+    IdSequence,
+    ImportHistory,
+    ModelSpec,
+    register,
+)
 from interview import services
 from interview.compare import word_diff_sides
 from interview.models import (
@@ -33,12 +41,6 @@ from interview.resources import (
     VoiceSessionResource,
 )
 from interview.signals import announce_questions_written
-
-# Bulk import and export of every content table is one pair of
-# permissions, defined on the questions' model (Question.Meta) where the
-# role groups (core/roles.py) find them.
-IMPORT_PERMISSION = "interview.import_content"
-EXPORT_PERMISSION = "interview.export_content"
 
 _IMPORTED_SUMMARY = str(HistoryEventType.IMPORTED.label)
 _UPDATED_LABEL = str(HistoryEventType.UPDATED.label)

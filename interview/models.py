@@ -68,8 +68,6 @@ class Question(NodeModel):
         permissions = [
             ("moderate_question", "Can flag, approve, soft-delete and restore questions"),
             ("flag_question", "Can flag a question for review (a moderator decides)"),
-            ("import_content", "Can bulk import content"),
-            ("export_content", "Can bulk export content"),
         ]
         indexes = [
             models.Index(fields=["channel"], name="idx_questions_channel"),

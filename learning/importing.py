@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from importing.specs import ModelSpec, register
+from importing.specs import EXPORT_PERMISSION, IMPORT_PERMISSION, ModelSpec, register
 from interview.compare import word_diff_sides
-from interview.importing import EXPORT_PERMISSION, IMPORT_PERMISSION
 from learning.models import Certification, LearningPath
 from learning.resources import CertificationResource, LearningPathResource
 
@@ -34,8 +33,7 @@ def learning_path_defaults(record: dict[str, Any]) -> dict[str, Any]:
     return filled
 
 
-# Gated by the same bulk-content permissions as the questions (see
-# interview/importing.py), as the role groups expect.
+# Gated by the importer's bulk-content permissions, as every table is.
 _PERMISSIONS = {"import_permission": IMPORT_PERMISSION, "export_permission": EXPORT_PERMISSION}
 
 register(

@@ -53,9 +53,9 @@ def custom_view_permission(name: str) -> str | None:
     if name in CUSTOM_VIEW_PERMISSION:
         return CUSTOM_VIEW_PERMISSION[name]
     if name.endswith(("_import", "_import_preview")):
-        return "interview.import_content"
+        return "importing.import_content"
     if name.endswith("_export"):
-        return "interview.export_content"
+        return "importing.export_content"
     return None
 
 

@@ -15,13 +15,22 @@ from django.core.management import call_command
 from importing.admin import ImportUploadForm
 from importing.readers import SourceRecord
 from importing.services import import_records
-from importing.specs import SPECS, ChangeGuard, IdSequence, ModelSpec, SpecRegistry, import_order
+from importing.specs import (
+    EXPORT_PERMISSION,
+    IMPORT_PERMISSION,
+    SPECS,
+    ChangeGuard,
+    IdSequence,
+    ModelSpec,
+    SpecRegistry,
+    import_order,
+)
 from interview.models import ChannelMapping, Question, QuestionRelationship
 from learning.models import UserSession
 
 ENGINE = Path(__file__).resolve().parents[2] / "importing"
 CONTENT_APPS = {"interview", "learning", "bots", "search"}
-PERMISSIONS = {"import_permission": "interview.import_content", "export_permission": "interview.export_content"}
+PERMISSIONS = {"import_permission": IMPORT_PERMISSION, "export_permission": EXPORT_PERMISSION}
 
 
 def _session_spec(**hooks: Any) -> ModelSpec:
