@@ -151,7 +151,7 @@ def test_each_json_column_takes_the_apps_real_values_and_refuses_other_shapes(
     assert report.models[model].created == 0
 
 
-def test_the_issues_wrong_types_are_refused_with_the_field_and_the_shape() -> None:
+def test_wrong_types_in_json_columns_are_refused_with_the_field_and_the_shape() -> None:
     report = import_records(
         model="questions",
         records=records([question_record(1, tags="oops"), question_record(2, tags={"a": 1}), question_record(3, companies=5)]),
