@@ -70,7 +70,7 @@ SECTIONS: tuple[Section, ...] = (
             "interview.Question",
             "learning.Certification",
             "learning.LearningPath",
-            "interview.VoiceSession",
+            "learning.VoiceSession",
             "interview.ChannelMapping",
             "interview.QuestionRelationship",
         ),

@@ -23,7 +23,7 @@ CONTENT_MODELS = (
     "interview.question",
     "learning.certification",
     "learning.learningpath",
-    "interview.voicesession",
+    "learning.voicesession",
     "interview.channelmapping",
     "interview.questionrelationship",
 )

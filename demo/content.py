@@ -19,9 +19,8 @@ from interview.models import (
     Question,
     QuestionHistory,
     QuestionRelationship,
-    VoiceSession,
 )
-from learning.models import Certification, LearningPath
+from learning.models import Certification, LearningPath, VoiceSession
 
 DEMO_QUESTIONS: list[dict[str, object]] = [
     {

@@ -31,14 +31,12 @@ from interview.models import (
     Question,
     QuestionHistory,
     QuestionRelationship,
-    VoiceSession,
 )
 from interview.resources import (
     ChannelMappingResource,
     QuestionHistoryResource,
     QuestionRelationshipResource,
     QuestionResource,
-    VoiceSessionResource,
 )
 from interview.signals import announce_questions_written
 
@@ -124,17 +122,6 @@ register(
         file_stems=("questions",),
         file_folders=("questions",),
         recognized_by=(frozenset({"question", "answer"}), frozenset({"subChannel", "explanation"})),
-        **_PERMISSIONS,
-    )
-)
-register(
-    ModelSpec(
-        name="voice-sessions",
-        model=VoiceSession,
-        resource=VoiceSessionResource,
-        mark_change=word_diff_sides,
-        file_stems=("voice-sessions", "voice_sessions"),
-        recognized_by=(frozenset({"topic", "questionIds"}),),
         **_PERMISSIONS,
     )
 )

@@ -153,29 +153,6 @@ class QuestionRelationship(NodeModel):
         return f"{self.source_question_id} {self.relationship_type} {self.target_question_id}"
 
 
-class VoiceSession(NodeModel):
-    id = TextColumnField(primary_key=True, verbose_name="ID")
-    topic = TextColumnField()
-    description = models.TextField(null=True, blank=True)
-    channel = TextColumnField()
-    difficulty = ChoiceTextField(choices=Difficulty.choices)
-    question_ids = NodeJSONField(shape=shapes.LIST_OF_TEXT)
-    total_questions = models.IntegerField()
-    estimated_minutes = models.IntegerField(null=True, blank=True, default=5, db_default=5)
-    created_at = NodeTimestampField(
-        null=True, blank=True, db_default=CurrentTimestamp(), set_on_create=True
-    )
-    last_updated = NodeTimestampField(null=True, blank=True, set_on_change=True)
-
-    class Meta:
-        db_table = "voice_sessions"
-        ordering = ["channel", "id"]
-        indexes = [models.Index(fields=["channel"], name="idx_voice_sessions_channel")]
-
-    def __str__(self) -> str:
-        return f"{self.id}: {self.topic}"
-
-
 class HistoryEventType(models.TextChoices):
     CREATED = "created", "Created"
     UPDATED = "updated", "Updated"

@@ -8,19 +8,12 @@ from interview.models import (
     Question,
     QuestionHistory,
     QuestionRelationship,
-    VoiceSession,
 )
 
 
 class QuestionResource(NodeModelResource):
     class Meta:
         model = Question
-        import_id_fields = ("id",)
-
-
-class VoiceSessionResource(NodeModelResource):
-    class Meta:
-        model = VoiceSession
         import_id_fields = ("id",)
 
 

@@ -1,9 +1,7 @@
 """Admin for certifications, learning paths, voice sessions and the app's user sessions.
 
 The first three are rows that hold an ordered list of question ids, kept
-with `CollectionAdminMixin`. Voice sessions are the interview app's table
-but are administered here: they share this mixin and learning's forms, and
-the questions' app may not depend on learning (learning reads questions).
+with `CollectionAdminMixin`.
 """
 
 from __future__ import annotations
@@ -22,10 +20,9 @@ from django.utils.http import urlencode
 from core.admin import admin_change_url, badge, truncate
 from core.facets import facet_filter
 from importing.admin import ImportExportAdminMixin
-from interview.models import VoiceSession
 from learning import selectors, services
 from learning.forms import CertificationForm, LearningPathForm, VoiceSessionForm
-from learning.models import Certification, LearningPath, UserSession
+from learning.models import Certification, LearningPath, UserSession, VoiceSession
 
 # The request whose change form is being rendered: a read-only field's
 # method is given only the row, and the question list pages by the address.

@@ -24,8 +24,8 @@ from core.forms import (
     StringListField,
     bind_stored_json_fields,
 )
-from interview.models import Question, VoiceSession
-from learning.models import Certification, LearningPath
+from interview.models import Question
+from learning.models import Certification, LearningPath, VoiceSession
 from learning.services import check_references
 
 

@@ -1,4 +1,4 @@
-"""Certifications and learning paths as the import engine sees them (importing/specs.py)."""
+"""Certifications, learning paths and voice sessions as the import engine sees them (importing/specs.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 from importing.specs import EXPORT_PERMISSION, IMPORT_PERMISSION, ModelSpec, register
 from interview.compare import word_diff_sides
-from learning.models import Certification, LearningPath
-from learning.resources import CertificationResource, LearningPathResource
+from learning.models import Certification, LearningPath, VoiceSession
+from learning.resources import CertificationResource, LearningPathResource, VoiceSessionResource
 
 
 def learning_path_defaults(record: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +56,17 @@ register(
         mark_change=word_diff_sides,
         file_stems=("learning-paths", "learning_paths"),
         recognized_by=(frozenset({"pathType"}), frozenset({"title", "questionIds"})),
+        **_PERMISSIONS,
+    )
+)
+register(
+    ModelSpec(
+        name="voice-sessions",
+        model=VoiceSession,
+        resource=VoiceSessionResource,
+        mark_change=word_diff_sides,
+        file_stems=("voice-sessions", "voice_sessions"),
+        recognized_by=(frozenset({"topic", "questionIds"}),),
         **_PERMISSIONS,
     )
 )

@@ -1,12 +1,19 @@
-"""Certifications, learning paths and the app's user sessions."""
+"""Certifications, learning paths, voice sessions and the app's user sessions."""
 
 from __future__ import annotations
 
 from django.db import models
 
 from core import shapes
-from core.fields import ChoiceTextField, NodeJSONField, NodeTimestampField, TextColumnField
+from core.fields import (
+    ChoiceTextField,
+    CurrentTimestamp,
+    NodeJSONField,
+    NodeTimestampField,
+    TextColumnField,
+)
 from core.models import NodeModel, new_uuid
+from interview.models import Difficulty
 
 
 class ContentStatus(models.TextChoices):
@@ -104,6 +111,31 @@ class LearningPath(NodeModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class VoiceSession(NodeModel):
+    """A voice interview over a list of questions, on the app's `voice_sessions` table."""
+
+    id = TextColumnField(primary_key=True, verbose_name="ID")
+    topic = TextColumnField()
+    description = models.TextField(null=True, blank=True)
+    channel = TextColumnField()
+    difficulty = ChoiceTextField(choices=Difficulty.choices)
+    question_ids = NodeJSONField(shape=shapes.LIST_OF_TEXT)
+    total_questions = models.IntegerField()
+    estimated_minutes = models.IntegerField(null=True, blank=True, default=5, db_default=5)
+    created_at = NodeTimestampField(
+        null=True, blank=True, db_default=CurrentTimestamp(), set_on_create=True
+    )
+    last_updated = NodeTimestampField(null=True, blank=True, set_on_change=True)
+
+    class Meta:
+        db_table = "voice_sessions"
+        ordering = ["channel", "id"]
+        indexes = [models.Index(fields=["channel"], name="idx_voice_sessions_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.id}: {self.topic}"
 
 
 class SessionStatus(models.TextChoices):

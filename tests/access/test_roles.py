@@ -79,7 +79,7 @@ ACCESS: list[Access] = [
     Access("certifications", EVERY_ROLE, url("admin:learning_certification_changelist")),
     Access("add certification", CONTENT_EDITORS, url("admin:learning_certification_add")),
     Access("a learning path", EVERY_ROLE, url("admin:learning_learningpath_change", "path-1")),
-    Access("voice sessions", EVERY_ROLE, url("admin:interview_voicesession_changelist")),
+    Access("voice sessions", EVERY_ROLE, url("admin:learning_voicesession_changelist")),
     Access("add channel mapping", CONTENT_EDITORS, url("admin:interview_channelmapping_add")),
     Access("relationships", EVERY_ROLE, url("admin:interview_questionrelationship_changelist")),
     Access("work queue", CONTENT_EDITORS, url("admin:bots_workitem_changelist")),

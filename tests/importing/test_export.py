@@ -12,8 +12,8 @@ from core.databases import content_connection as connection
 from importing.exporting import export_queryset
 from importing.services import import_files, import_records
 from importing.sources import read_bytes
-from interview.models import ChannelMapping, Question, QuestionRelationship, VoiceSession
-from learning.models import Certification, LearningPath
+from interview.models import ChannelMapping, Question, QuestionRelationship
+from learning.models import Certification, LearningPath, VoiceSession
 from tests.support.import_records import CONTENT_MODELS, question_record, raw_row, records
 
 pytestmark = pytest.mark.django_db(transaction=True)

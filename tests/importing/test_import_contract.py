@@ -29,9 +29,9 @@ from core.databases import content_connection as connection
 from importing.services import import_files, import_records
 from importing.sources import read_bytes
 from interview import services as question_services
-from interview.models import Question, QuestionHistory, VoiceSession
+from interview.models import Question, QuestionHistory
 from learning import services as learning_services
-from learning.models import Certification, LearningPath
+from learning.models import Certification, LearningPath, VoiceSession
 from tests.support.import_records import question_record, raw_row, records, table_counts
 from tests.support.shared_data import EXPORTS_DIR, require_shared
 

@@ -7,8 +7,7 @@ from django.contrib.auth.hashers import check_password
 from django.urls import reverse
 
 from core.models import AppUser
-from interview.models import VoiceSession
-from learning.models import Certification, LearningPath, UserSession
+from learning.models import Certification, LearningPath, UserSession, VoiceSession
 from tests.support.content_factories import (
     make_certification,
     make_learning_path,
@@ -214,7 +213,7 @@ def test_voice_session_total_questions_follows_question_ids(editor_in_role_clien
 def test_add_voice_session_sets_total_and_created_at(editor_in_role_client):
     make_question("q-1")
     response = editor_in_role_client.post(
-        reverse("admin:interview_voicesession_add"),
+        reverse("admin:learning_voicesession_add"),
         {
             "id": "vs-new",
             "topic": "New",
@@ -290,7 +289,7 @@ def test_choice_outside_the_list_is_offered_and_saved_back(editor_in_role_client
     [
         "admin:learning_learningpath_changelist",
         "admin:learning_certification_changelist",
-        "admin:interview_voicesession_changelist",
+        "admin:learning_voicesession_changelist",
         "admin:interview_channelmapping_changelist",
         "admin:interview_questionrelationship_changelist",
         "admin:learning_usersession_changelist",

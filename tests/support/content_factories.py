@@ -8,8 +8,8 @@ from typing import Any
 from bots.models import WorkItem
 from core import encodings
 from core.databases import content_connection as connection
-from interview.models import Question, VoiceSession
-from learning.models import Certification, LearningPath
+from interview.models import Question
+from learning.models import Certification, LearningPath, VoiceSession
 
 PASSWORD = "correct-horse-battery-staple-42"
 

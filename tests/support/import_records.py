@@ -21,9 +21,8 @@ from interview.models import (
     Question,
     QuestionHistory,
     QuestionRelationship,
-    VoiceSession,
 )
-from learning.models import Certification, LearningPath
+from learning.models import Certification, LearningPath, VoiceSession
 
 CONTENT_MODELS = (Question, Certification, LearningPath, VoiceSession, ChannelMapping, QuestionRelationship)
 
