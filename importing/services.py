@@ -55,7 +55,6 @@ __all__ = [
     "db_encoder",
     "import_files",
     "import_records",
-    "source_label",
 ]
 
 
@@ -195,10 +194,3 @@ def _database_failure(exc: DatabaseError, *, committing: bool) -> str:
             "Import the same file again: records already saved come out unchanged."
         )
     return f"The database failed before the import was committed, so nothing was written: {cause}"
-
-
-
-def source_label(user: Any) -> str:
-    """The `source_name` of history rows an import writes."""
-    return getattr(user, "get_username", lambda: "")() or "cli"
-
