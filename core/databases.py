@@ -78,5 +78,17 @@ class ContentRouter:
         try:
             model = apps.get_model(app_label, model_name)
         except LookupError:
-            return db != CONTENT_DB
+            # A model that has since moved to another app (its old app's
+            # migrations still create it): the model on the same table today.
+            model = _model_on_table(getattr(hints.get("model"), "_meta", None))
+            if model is None:
+                return db != CONTENT_DB
         return is_content_model(model) == (db == CONTENT_DB)
+
+
+def _model_on_table(historical_meta: Any) -> type | None:
+    from django.apps import apps
+
+    if historical_meta is None:
+        return None
+    return next((m for m in apps.get_models() if m._meta.db_table == historical_meta.db_table), None)
