@@ -25,7 +25,7 @@ from bots import queue_services, selectors
 from bots import services as decisions
 from bots.models import BotRun, LedgerEntry, WorkItem, WorkStatus
 from core import encodings
-from core.admin import admin_change_url, badge, formatted_json, truncate
+from core.admin import ReadOnlyAdminMixin, admin_change_url, badge, formatted_json, truncate
 from core.facets import facet_filter, request_facets
 from importing.admin import ImportExportAdminMixin
 from interview.compare import compare_snapshots
@@ -298,19 +298,11 @@ class WorkItemAdmin(ImportExportAdminMixin, admin.ModelAdmin):
 # -- runs ----------------------------------------------------------------------
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The bots' own record: nobody adds, edits or deletes it here."""
 
     show_full_result_count = False
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def _duration(started: Any, completed: Any) -> str:

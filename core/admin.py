@@ -64,6 +64,21 @@ def formatted_json(value: Any) -> str:
 # -- the app's users -----------------------------------------------------------
 
 
+class ReadOnlyAdminMixin:
+    """A record people read here and never add, edit or delete: the bots' own
+    tables, the question history, the review queue (it changes questions
+    through its moves, not through a form)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class AppUserForm(forms.ModelForm):
     """Username plus a password to set; the stored hash is never sent to the browser."""
 

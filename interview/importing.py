@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from core import encodings
 from importing.specs import (
     EXPORT_PERMISSION,
     IMPORT_PERMISSION,
@@ -44,50 +43,23 @@ _IMPORTED_SUMMARY = str(HistoryEventType.IMPORTED.label)
 _UPDATED_LABEL = str(HistoryEventType.UPDATED.label)
 
 
-def _created_row(
-    *,
-    record_id: str,
-    source_name: str,
-    changed_fields: encodings.JSONText,
-    after: encodings.JSONText,
-    metadata: encodings.JSONText,
-    created_at: str,
-) -> tuple[Any, ...]:
+def _import_row(*, record_id: str, event_type: str, summary: str, **row: Any) -> tuple[Any, ...]:
+    """A history row of an import: source `import`, the importer's label as source name."""
     return services.history_row(
-        question_id=record_id,
-        event_type=HistoryEventType.IMPORTED,
-        event_source=HistoryEventSource.IMPORT,
-        source_name=source_name,
-        changed_fields=changed_fields,
-        before=None,
-        after=after,
-        metadata=metadata,
-        summary=_IMPORTED_SUMMARY,
-        created_at=created_at,
+        question_id=record_id, event_type=event_type, event_source=HistoryEventSource.IMPORT, summary=summary, **row
     )
 
 
-def _updated_row(
-    *,
-    record_id: str,
-    source_name: str,
-    changed_fields: list[str],
-    before: dict[str, Any],
-    after: dict[str, Any],
-    metadata: encodings.JSONText,
-    created_at: str,
-) -> tuple[Any, ...]:
-    return services.history_row(
-        question_id=record_id,
+def _created_row(**row: Any) -> tuple[Any, ...]:
+    return _import_row(event_type=HistoryEventType.IMPORTED, summary=_IMPORTED_SUMMARY, before=None, **row)
+
+
+def _updated_row(*, changed_fields: list[str], **row: Any) -> tuple[Any, ...]:
+    return _import_row(
         event_type=HistoryEventType.UPDATED,
-        event_source=HistoryEventSource.IMPORT,
-        source_name=source_name,
-        changed_fields=changed_fields,
-        before=before,
-        after=after,
-        metadata=metadata,
         summary=f"{_UPDATED_LABEL}: {', '.join(changed_fields)}",
-        created_at=created_at,
+        changed_fields=changed_fields,
+        **row,
     )
 
 

@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from core import encodings
+from core.admin import ReadOnlyAdminMixin
 from interview import compare, selectors, services
 from interview.admin.common import choice_label, source_name
 from interview.models import HistoryEventType, Question, QuestionHistory
@@ -141,7 +142,7 @@ class QuestionHistoryMixin:
 
 
 @admin.register(QuestionHistory)
-class QuestionHistoryAdmin(admin.ModelAdmin):
+class QuestionHistoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every recorded change, read-only; each opens its field-by-field comparison."""
 
     admin_section = "moderation"
@@ -153,14 +154,6 @@ class QuestionHistoryAdmin(admin.ModelAdmin):
     readonly_fields = ["question_id", "question_type", "event_type", "event_source", "source_name", "changes_summary", "reason", "created_at", "metadata_display", "comparison"]
     fields = readonly_fields
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="question", ordering="question_id")
     def question_link(self, obj: QuestionHistory) -> str:

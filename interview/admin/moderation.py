@@ -21,6 +21,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from core.admin import ReadOnlyAdminMixin
 from interview import selectors, services
 from interview.admin.common import QuestionColumnsMixin, next_url, source_name
 from interview.filters import (
@@ -219,7 +220,7 @@ class QuestionModerationMixin(ModerationMixin):
 
 
 @admin.register(FlaggedQuestion)
-class ReviewQueueAdmin(ModerationMixin, admin.ModelAdmin):
+class ReviewQueueAdmin(ReadOnlyAdminMixin, ModerationMixin, admin.ModelAdmin):
     """Flagged questions with their latest flag, decided in place."""
 
     admin_section = "moderation"
@@ -258,14 +259,6 @@ class ReviewQueueAdmin(ModerationMixin, admin.ModelAdmin):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm(PERMISSIONS["moderate"])
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_list_display(self, request: HttpRequest) -> list[str]:
         # No decision buttons where they would be refused (read-only).

@@ -10,42 +10,20 @@ import json
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connections
-from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
-from core.databases import ADMIN_DB
 from core.roles import IMPORTERS
 from importing.specs import EXPORT_PERMISSION, IMPORT_PERMISSION, SPECS
 from learning.models import Certification
 from tests.support.content_factories import make_work_item
+from tests.support.migrations import migrate_admin_database, permission, reloaded
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BULK_CODENAMES = ("import_content", "export_content")
 # Where the migrations stand before the permissions moved.
 BEFORE_THE_MOVE = [("importing", "0001_initial"), ("interview", "0004_dataqualitycount")]
-
-
-def _permission(dotted: str) -> Permission:
-    app_label, codename = dotted.split(".")
-    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
-
-
-def _migrate(targets: list[tuple[str, str]] | None = None) -> None:
-    """Migrate the admin database to `targets` (None: every app's latest)."""
-    connection = connections[ADMIN_DB]
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets if targets is not None else executor.loader.graph.leaf_nodes())
-    # Content types and permissions were created and deleted behind the cache's back.
-    ContentType.objects.clear_cache()
-
-
-def _fresh(user: User) -> User:
-    # A new instance: has_perm caches what it looked up.
-    return User.objects.get(pk=user.pk)
 
 
 def test_every_registered_table_is_gated_by_the_importing_permissions() -> None:
@@ -67,7 +45,7 @@ def test_an_importer_imports_certifications_and_exports_the_work_queue() -> None
     user = User.objects.create_user("ingrid", is_staff=True)
     user.user_permissions.set(
         [
-            _permission(name)
+            permission(name)
             for name in ("importing.import_content", "importing.export_content", "learning.view_certification",
                          "bots.view_workitem")
         ]
@@ -100,8 +78,8 @@ def test_an_importer_imports_certifications_and_exports_the_work_queue() -> None
 @pytest.mark.sqld
 def test_a_user_and_a_group_with_the_old_permissions_hold_the_new_ones_after_migrating() -> None:
     try:
-        _migrate(BEFORE_THE_MOVE)
-        old = [_permission(f"interview.{codename}") for codename in BULK_CODENAMES]
+        migrate_admin_database(BEFORE_THE_MOVE)
+        old = [permission(f"interview.{codename}") for codename in BULK_CODENAMES]
         solo = User.objects.create_user("solo", is_staff=True)
         solo.user_permissions.set(old)
         custom = Group.objects.create(name="Custom importers")
@@ -110,12 +88,12 @@ def test_a_user_and_a_group_with_the_old_permissions_hold_the_new_ones_after_mig
         in_custom.groups.add(custom)
         importer = User.objects.create_user("in-role", is_staff=True)
         importer.groups.add(Group.objects.get(name=IMPORTERS))
-        assert _fresh(importer).has_perm("interview.import_content")
+        assert reloaded(importer).has_perm("interview.import_content")
     finally:
-        _migrate()
+        migrate_admin_database()
 
     for user in (solo, importer):
-        held = _fresh(user).get_all_permissions()
+        held = reloaded(user).get_all_permissions()
         assert {"importing.import_content", "importing.export_content"} <= held, user.username
         assert not {"interview.import_content", "interview.export_content"} & held, user.username
     assert {"importing.import_content"} == {
@@ -124,18 +102,18 @@ def test_a_user_and_a_group_with_the_old_permissions_hold_the_new_ones_after_mig
             "content_type__app_label", "codename"
         )
     }
-    assert _fresh(in_custom).has_perm("importing.import_content")
-    assert not _fresh(in_custom).has_perm("importing.export_content")
+    assert reloaded(in_custom).has_perm("importing.import_content")
+    assert not reloaded(in_custom).has_perm("importing.export_content")
     assert not Permission.objects.filter(content_type__app_label="interview", codename__in=BULK_CODENAMES).exists()
 
 
 @pytest.mark.sqld
 def test_migrating_back_gives_the_interview_permissions_to_whoever_held_the_importing_ones() -> None:
     solo = User.objects.create_user("solo", is_staff=True)
-    solo.user_permissions.add(_permission("importing.export_content"))
+    solo.user_permissions.add(permission("importing.export_content"))
     try:
-        _migrate(BEFORE_THE_MOVE)
-        held = _fresh(solo).get_all_permissions()
+        migrate_admin_database(BEFORE_THE_MOVE)
+        held = reloaded(solo).get_all_permissions()
         importers = set(
             Group.objects.get(name=IMPORTERS).permissions.filter(codename__in=BULK_CODENAMES).values_list(
                 "content_type__app_label", "codename"
@@ -143,8 +121,8 @@ def test_migrating_back_gives_the_interview_permissions_to_whoever_held_the_impo
         )
         left = set(Permission.objects.filter(codename__in=BULK_CODENAMES).values_list("content_type__app_label", flat=True))
     finally:
-        _migrate()
+        migrate_admin_database()
     assert held == {"interview.export_content"}
     assert importers == {("interview", "import_content"), ("interview", "export_content")}
     assert left == {"interview"}
-    assert _fresh(solo).get_all_permissions() == {"importing.export_content"}
+    assert reloaded(solo).get_all_permissions() == {"importing.export_content"}

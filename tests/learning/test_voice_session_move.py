@@ -8,36 +8,15 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
-from django.db import connections
-from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
-from core.databases import ADMIN_DB
 from core.roles import EDITORS
 from tests.support.content_factories import make_voice_session
+from tests.support.migrations import migrate_admin_database, permission, reloaded
 
 ACTIONS = ("add", "change", "delete", "view")
 # Where the migrations stand before the model moved.
 BEFORE_THE_MOVE = [("learning", "0001_initial"), ("interview", "0005_bulk_permissions_moved")]
-
-
-def _permission(dotted: str) -> Permission:
-    app_label, codename = dotted.split(".")
-    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
-
-
-def _migrate(targets: list[tuple[str, str]] | None = None) -> None:
-    """Migrate the admin database to `targets` (None: every app's latest)."""
-    connection = connections[ADMIN_DB]
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets if targets is not None else executor.loader.graph.leaf_nodes())
-    # Content types and permissions were created and deleted behind the cache's back.
-    ContentType.objects.clear_cache()
-
-
-def _fresh(user: User) -> User:
-    # A new instance: has_perm caches what it looked up.
-    return User.objects.get(pk=user.pk)
 
 
 def _voice_permissions(app_label: str) -> set[str]:
@@ -48,26 +27,26 @@ def _voice_permissions(app_label: str) -> set[str]:
 @pytest.mark.django_db(transaction=True)
 def test_users_and_groups_with_the_interview_voice_session_permissions_hold_the_learning_ones_after_migrating() -> None:
     try:
-        _migrate(BEFORE_THE_MOVE)
+        migrate_admin_database(BEFORE_THE_MOVE)
         solo = User.objects.create_user("solo", is_staff=True)
-        solo.user_permissions.set([_permission("interview.view_voicesession"), _permission("interview.delete_voicesession")])
+        solo.user_permissions.set([permission("interview.view_voicesession"), permission("interview.delete_voicesession")])
         custom = Group.objects.create(name="Voice reviewers")
-        custom.permissions.set([_permission("interview.change_voicesession")])
+        custom.permissions.set([permission("interview.change_voicesession")])
         in_custom = User.objects.create_user("in-custom", is_staff=True)
         in_custom.groups.add(custom)
         editor = User.objects.create_user("in-role", is_staff=True)
         editor.groups.add(Group.objects.get(name=EDITORS))
-        assert _fresh(editor).has_perm("interview.change_voicesession")
+        assert reloaded(editor).has_perm("interview.change_voicesession")
         old_type = ContentType.objects.get(app_label="interview", model="voicesession")
         LogEntry.objects.create(
             user=solo, content_type=old_type, object_id="vs-1", object_repr="vs-1: Arrays", action_flag=CHANGE
         )
     finally:
-        _migrate()
+        migrate_admin_database()
 
-    assert _fresh(solo).get_all_permissions() == {"learning.view_voicesession", "learning.delete_voicesession"}
-    assert _fresh(in_custom).get_all_permissions() == {"learning.change_voicesession"}
-    editor_held = _fresh(editor).get_all_permissions()
+    assert reloaded(solo).get_all_permissions() == {"learning.view_voicesession", "learning.delete_voicesession"}
+    assert reloaded(in_custom).get_all_permissions() == {"learning.change_voicesession"}
+    editor_held = reloaded(editor).get_all_permissions()
     assert {"learning.view_voicesession", "learning.add_voicesession", "learning.change_voicesession"} <= editor_held
     assert not _voice_permissions("interview") & editor_held
     assert not Permission.objects.filter(content_type__app_label="interview", codename__endswith="_voicesession").exists()
@@ -81,10 +60,10 @@ def test_users_and_groups_with_the_interview_voice_session_permissions_hold_the_
 @pytest.mark.django_db(transaction=True)
 def test_migrating_back_gives_the_interview_voice_session_permissions_to_whoever_held_the_learning_ones() -> None:
     solo = User.objects.create_user("solo", is_staff=True)
-    solo.user_permissions.add(_permission("learning.change_voicesession"))
+    solo.user_permissions.add(permission("learning.change_voicesession"))
     try:
-        _migrate(BEFORE_THE_MOVE)
-        held = _fresh(solo).get_all_permissions()
+        migrate_admin_database(BEFORE_THE_MOVE)
+        held = reloaded(solo).get_all_permissions()
         editors = {
             f"{app_label}.{codename}"
             for app_label, codename in Group.objects.get(name=EDITORS)
@@ -95,11 +74,11 @@ def test_migrating_back_gives_the_interview_voice_session_permissions_to_whoever
             Permission.objects.filter(codename__endswith="_voicesession").values_list("content_type__app_label", flat=True)
         )
     finally:
-        _migrate()
+        migrate_admin_database()
     assert held == {"interview.change_voicesession"}
     assert editors == {"interview.view_voicesession", "interview.add_voicesession", "interview.change_voicesession"}
     assert left == {"interview"}
-    assert _fresh(solo).get_all_permissions() == {"learning.change_voicesession"}
+    assert reloaded(solo).get_all_permissions() == {"learning.change_voicesession"}
 
 
 @pytest.mark.parametrize(
