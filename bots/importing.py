@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from bots.models import BotRun, WorkItem
 from bots.resources import BotRunResource, WorkItemResource
-from importing.specs import EXPORT_PERMISSION, IMPORT_PERMISSION, ModelSpec, register
-
-# Gated by the importer's bulk-content permissions, as every table is;
-# nothing here is importable.
-_PERMISSIONS = {"import_permission": IMPORT_PERMISSION, "export_permission": EXPORT_PERMISSION}
+from importing.specs import ModelSpec, register
 
 register(
     ModelSpec(
@@ -17,7 +13,6 @@ register(
         resource=WorkItemResource,
         importable=False,
         file_stems=("work-queue",),
-        **_PERMISSIONS,
     )
 )
 register(
@@ -27,6 +22,5 @@ register(
         resource=BotRunResource,
         importable=False,
         file_stems=("bot-runs",),
-        **_PERMISSIONS,
     )
 )

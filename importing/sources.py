@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 from core.encodings import MAX_JSON_DEPTH
 from importing import formats
@@ -28,7 +27,7 @@ def _read_paths(*, paths: Iterable[Path | str], model: str | None) -> list[Sourc
         path = Path(raw)
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if _format_of(child.name) is not None:
+                if formats.format_of_file(child.name) is not None:
                     files.append(read_file(path=child, name=str(child.relative_to(path)), model=model))
         elif path.is_file():
             files.append(read_file(path=path, name=str(path), model=model))
@@ -65,10 +64,6 @@ def read_bytes(*, name: str, content: bytes, model: str | None = None) -> Source
 # A JSON export is parsed record by record from windows of this many bytes:
 # as one Python string, a 75 MB file with a single emoji would take 300 MB.
 READ_CHUNK_BYTES = 1 << 20
-
-
-def _format_of(name: str) -> Any:
-    return formats.format_of_file(name)
 
 
 def _read(*, name: str, chunks: Callable[[], Iterator[bytes]], model: str | None) -> SourceFile:

@@ -122,9 +122,10 @@ class ModelSpec:
 
     name: str  # as on the command line and in file names: "learning-paths"
     model: type[models.Model]
-    # The permissions ("app_label.codename") that gate importing and exporting it.
-    import_permission: str
-    export_permission: str
+    # The permissions ("app_label.codename") that gate importing and exporting
+    # it: the importer's bulk-content pair unless a table needs its own.
+    import_permission: str = IMPORT_PERMISSION
+    export_permission: str = EXPORT_PERMISSION
     # The django-import-export resource that renders its rows for export.
     resource: type | None = None
     importable: bool = True

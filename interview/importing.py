@@ -13,8 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from importing.specs import (
-    EXPORT_PERMISSION,
-    IMPORT_PERMISSION,
     ChangeGuard,
     IdSequence,
     ImportHistory,
@@ -79,7 +77,6 @@ QUESTION_HISTORY = ImportHistory(
     snapshot_value=services.snapshot_value,
 )
 
-_PERMISSIONS = {"import_permission": IMPORT_PERMISSION, "export_permission": EXPORT_PERMISSION}
 
 register(
     ModelSpec(
@@ -94,7 +91,6 @@ register(
         file_stems=("questions",),
         file_folders=("questions",),
         recognized_by=(frozenset({"question", "answer"}), frozenset({"subChannel", "explanation"})),
-        **_PERMISSIONS,
     )
 )
 register(
@@ -106,7 +102,6 @@ register(
         mark_change=word_diff_sides,
         file_stems=("channel-mappings", "channel_mappings"),
         recognized_by=(frozenset({"channelId", "questionId"}),),
-        **_PERMISSIONS,
     )
 )
 register(
@@ -118,7 +113,6 @@ register(
         mark_change=word_diff_sides,
         file_stems=("question-relationships", "question_relationships", "relationships"),
         recognized_by=(frozenset({"sourceQuestionId", "targetQuestionId"}),),
-        **_PERMISSIONS,
     )
 )
 register(
@@ -128,6 +122,5 @@ register(
         resource=QuestionHistoryResource,
         importable=False,
         file_stems=("question-history",),
-        **_PERMISSIONS,
     )
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from importing.specs import EXPORT_PERMISSION, IMPORT_PERMISSION, ModelSpec, register
+from importing.specs import ModelSpec, register
 from interview.compare import word_diff_sides
 from learning.models import Certification, LearningPath, VoiceSession
 from learning.resources import CertificationResource, LearningPathResource, VoiceSessionResource
@@ -33,8 +33,6 @@ def learning_path_defaults(record: dict[str, Any]) -> dict[str, Any]:
     return filled
 
 
-# Gated by the importer's bulk-content permissions, as every table is.
-_PERMISSIONS = {"import_permission": IMPORT_PERMISSION, "export_permission": EXPORT_PERMISSION}
 
 register(
     ModelSpec(
@@ -44,7 +42,6 @@ register(
         mark_change=word_diff_sides,
         file_stems=("certifications",),
         recognized_by=(frozenset({"provider"}),),
-        **_PERMISSIONS,
     )
 )
 register(
@@ -56,7 +53,6 @@ register(
         mark_change=word_diff_sides,
         file_stems=("learning-paths", "learning_paths"),
         recognized_by=(frozenset({"pathType"}), frozenset({"title", "questionIds"})),
-        **_PERMISSIONS,
     )
 )
 register(
@@ -67,6 +63,5 @@ register(
         mark_change=word_diff_sides,
         file_stems=("voice-sessions", "voice_sessions"),
         recognized_by=(frozenset({"topic", "questionIds"}),),
-        **_PERMISSIONS,
     )
 )
