@@ -6,16 +6,18 @@ The site itself (sections, read-only deployment) is config/admin_site.py.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.utils import quote
 from django.contrib.auth.password_validation import validate_password
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.translation import get_language
 
 from core import encodings
 from core.models import AppUser
@@ -59,6 +61,51 @@ def formatted_json(value: Any) -> str:
     return format_html(
         '<pre class="oi-json">{}</pre>', json.dumps(value, indent=2, ensure_ascii=False)
     )
+
+
+# -- the action menu -------------------------------------------------------------
+
+
+def _frozen(value: Any) -> Any:
+    """`value` as a hashable key: sequences and mappings as tuples, the rest as text."""
+    if isinstance(value, dict):
+        return tuple(sorted((str(key), _frozen(item)) for key, item in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(item) for item in value)
+    return (type(value).__name__, str(value))
+
+
+class RememberedSelect(forms.Select):
+    """A Select rendered once per name, value, attributes, choices and language.
+
+    A list page's action menu is the same few options on every view, and
+    each option goes through the form templates again; the HTML is kept
+    (at most MAX_REMEMBERED menus per process).
+    """
+
+    MAX_REMEMBERED = 256
+    _rendered: ClassVar[dict[Any, str]] = {}
+
+    def render(self, name: str, value: Any, attrs: dict | None = None, renderer: Any = None) -> str:
+        key = (
+            type(self), name, _frozen(value), _frozen({**self.attrs, **(attrs or {})}),
+            _frozen(list(self.choices)), get_language(), id(renderer),
+        )
+        html = self._rendered.get(key)
+        if html is None:
+            if len(self._rendered) >= self.MAX_REMEMBERED:
+                self._rendered.clear()
+            html = self._rendered[key] = super().render(name, value, attrs, renderer)
+        return html
+
+
+class RememberedActionForm(ActionForm):
+    """The admin's action form, its menu rendered once (`RememberedSelect`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["action"]
+        field.widget = RememberedSelect(choices=field.choices)
 
 
 # -- the app's users -----------------------------------------------------------

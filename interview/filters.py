@@ -10,6 +10,7 @@ questions until asked, presence filters for the optional texts, and ranges
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.db import models
 from django.http import HttpRequest
 from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from core.facets import Facets, queryset_facets
 from interview import quality, selectors
@@ -377,6 +379,30 @@ class FlaggedRangeFilterSet(django_filters.FilterSet):
         return queryset
 
 
+@dataclass(frozen=True)
+class RangeField:
+    """One field of a range filter's form, rendered."""
+
+    label: str
+    widget: SafeString
+    errors: tuple[str, ...] = ()
+
+
+@functools.cache
+def _unfilled_range_fields(filterset_class: type[django_filters.FilterSet], model: type[models.Model]) -> tuple[RangeField, ...]:
+    # Nearly every list page shows the range form empty: the same HTML each
+    # time, so it is rendered once (a FilterSet builds its form class anew
+    # for every instance, and each field renders through the form templates).
+    return _range_fields(filterset_class(data=None, queryset=model._default_manager.none()))
+
+
+def _range_fields(filterset: django_filters.FilterSet) -> tuple[RangeField, ...]:
+    return tuple(
+        RangeField(label=str(field.label), widget=SafeString(str(field)), errors=tuple(field.errors))
+        for field in filterset.form
+    )
+
+
 class RangeListFilter(admin.ListFilter):
     """An admin list filter that renders a FilterSet's form (min/max, from/to)."""
 
@@ -392,13 +418,21 @@ class RangeListFilter(admin.ListFilter):
             if name in params:
                 value = params.pop(name)
                 self.used[name] = value[-1] if isinstance(value, list) else value
-        self.filterset = self.filterset_class(data=self.used or None, queryset=model._default_manager.none())
+        self.model = model
         self.other_params = [
             (key, value)
             for key, values in request.GET.lists()
             if key not in names and key != "p"
             for value in values
         ]
+
+    @functools.cached_property
+    def filterset(self) -> django_filters.FilterSet:
+        return self.filterset_class(data=self.used or None, queryset=self.model._default_manager.none())
+
+    def fields(self) -> tuple[RangeField, ...]:
+        """The form's fields as the sidebar shows them: label, inputs, errors."""
+        return _range_fields(self.filterset) if self.used else _unfilled_range_fields(self.filterset_class, self.model)
 
     def expected_parameters(self) -> list[str]:
         names = []

@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from html import escape as html_escape
 from typing import Any
 
 from django.contrib.admin.templatetags.admin_list import (
@@ -32,9 +34,14 @@ from django.contrib.admin.utils import _get_non_gfk_field, display_for_field, di
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch
-from django.utils.html import conditional_escape, escape
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
+from django.utils.translation import get_language
+
+# Cell values that repeat down a column (a channel, a status, a score) are
+# displayed once per page; other values are not remembered.
+_REMEMBERED_TYPES = (str, int, type(None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +55,19 @@ class _Column:
 
 def _field_cell(field: models.Field, empty: str, *, avoid_link: bool) -> Callable[[Any], tuple[Any, bool]]:
     attname = field.attname
+    shown: dict[Any, Any] = {}  # the display of each repeated value, for this page
 
     def cell(row: Any) -> tuple[Any, bool]:
         value = getattr(row, attname)
+        if type(value) in _REMEMBERED_TYPES and value in shown:
+            return shown[value], False
         if isinstance(value, str) and value.strip() == "":
-            value = ""
-        return display_for_field(value, field, empty, avoid_link=avoid_link), False
+            display = display_for_field("", field, empty, avoid_link=avoid_link)
+        else:
+            display = display_for_field(value, field, empty, avoid_link=avoid_link)
+        if type(value) in _REMEMBERED_TYPES:
+            shown[value] = display
+        return display, False
 
     return cell
 
@@ -64,11 +78,19 @@ def _method_cell(method: Callable[[Any], Any], empty: str, boolean: bool) -> Cal
             value = method(row)
         except ObjectDoesNotExist:
             return empty, False
-        if isinstance(value, str) and value.strip() == "":
-            value = ""
+        if isinstance(value, str) and not boolean:
+            # What display_for_value makes of a text: itself, or the empty display.
+            return (value if value.strip() else empty), False
         return display_for_value(value, empty, boolean), isinstance(value, (datetime.date, datetime.time))
 
     return cell
+
+
+def _html(text: Any) -> str:
+    """`conditional_escape(text)`, without its per-call lazy-string wrapper."""
+    if hasattr(text, "__html__"):
+        return text.__html__()
+    return html_escape(str(text))
 
 
 def _columns(cl: Any) -> list[_Column] | None:
@@ -159,7 +181,7 @@ def result_rows(cl: Any) -> list[ResultList] | None:
                 parts.append(prefix)
                 if is_date:
                     parts.append(" nowrap")
-                shown = conditional_escape(text)
+                shown = _html(text)
                 if column.link_tag:
                     href = href or escape(link(row))
                     parts.append(f'"><a href="{href}">{shown}</a></{column.link_tag}>')
@@ -169,6 +191,12 @@ def result_rows(cl: Any) -> list[ResultList] | None:
     except NoReverseMatch:
         return None
     return rows
+
+
+@lru_cache(maxsize=64)
+def _ascii_cut(language: str | None, length: int) -> tuple[int, str]:
+    """Where an ASCII text longer than `length` is cut, and the translated ellipsis pattern."""
+    return calculate_truncate_chars_length(length, None), add_truncation_text("%s")
 
 
 def truncate_chars(text: str, length: int) -> str:
@@ -182,7 +210,8 @@ def truncate_chars(text: str, length: int) -> str:
         return Truncator(text).chars(length)
     if len(head) <= length:
         return text
-    return add_truncation_text(text[: calculate_truncate_chars_length(length, None)])
+    cut, pattern = _ascii_cut(get_language(), length)
+    return pattern.replace("%s", text[:cut], 1)
 
 
 def fast_result_list(cl: Any) -> dict[str, Any]:

@@ -6,16 +6,18 @@ network round trip to Turso), so both read only the columns they show.
 
 from __future__ import annotations
 
+from html import escape as html_escape
 from typing import Any
 from urllib.parse import quote as urlquote
 
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.http import RFC3986_SUBDELIMS, url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 
 from core import encodings
 from interview.list_rows import truncate_chars
@@ -95,19 +97,19 @@ class QuestionColumnsMixin:
 
     def action_checkbox(self, obj: Question) -> str:
         # Django renders a CheckboxInput through the form template engine for
-        # each row: a third of the list's server time at 100 rows. Same markup.
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" '
-            'aria-label="Select this object for an action - {}">',
-            admin.helpers.ACTION_CHECKBOX_NAME,
-            obj.pk,
-            str(obj),
+        # each row: a third of the list's server time at 100 rows. Same
+        # markup; escaped as format_html does, without its per-call overhead.
+        pk = html_escape(str(obj.pk))
+        return mark_safe(
+            f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" value="{pk}" class="action-select" '
+            f'aria-label="Select this object for an action - {html_escape(str(obj))}">'
         )
 
     @admin.display(description="id", ordering="id")
     def question_id(self, obj: Question) -> str:
         # The whole id on hover: CSS cuts a long one with an ellipsis.
-        return format_html('<span class="oi-id" title="{}">{}</span>', obj.pk, obj.pk)
+        pk = html_escape(str(obj.pk))
+        return mark_safe(f'<span class="oi-id" title="{pk}">{pk}</span>')
 
     @admin.display(description="question", ordering="question")
     def question_short(self, obj: Question) -> str:

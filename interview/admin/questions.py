@@ -24,6 +24,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from core.admin import RememberedActionForm
 from core.ratelimit import seconds_until_allowed
 from importing.admin import ImportExportAdminMixin
 from interview import compare, services
@@ -101,6 +102,7 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionModerationMixin, QuestionHis
     # would be a second COUNT over every question on each page view.
     show_full_result_count = False
     actions = list(BULK_ACTIONS.values())
+    action_form = RememberedActionForm
     change_form_template = "admin/interview/question/change_form.html"
     change_list_template = "admin/interview/question/change_list.html"
     fieldsets = [

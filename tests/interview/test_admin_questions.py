@@ -510,3 +510,19 @@ def test_the_main_screens_reach_the_content_database_at_most_twice(moderator_cli
         assert len(queries) <= CONTENT_BUDGET, (name, [q["sql"][:120] for q in queries])
         if on_real_server:
             assert connection.round_trips - trips_before <= CONTENT_BUDGET, name
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"relevance_min": "5", "created_after": "2026-01-02"}, {"updated_before": "2026-01-13", "relevance_max": "95"}],
+)
+def test_the_range_form_is_its_filterset_s_form_with_what_was_typed(editor_client, params) -> None:
+    from interview.filters import QuestionRangeFilterSet
+
+    insert_question("q-1")
+    html = editor_client.get(list_url(), params).content.decode()
+    form = QuestionRangeFilterSet(data=params or None, queryset=Question.objects.none()).form
+    for field in form:
+        assert f"<label>{field.label}</label>\n        {field}\n" in html
+    for name, value in params.items():
+        assert f'name="{name}" value="{value}"' in html

@@ -92,3 +92,26 @@ def test_the_channel_picker_s_options_are_built_once_per_set_of_channels(editor_
     assert 'value="k8s" data-channel="&lt;b&gt;ops&lt;/b&gt;"' in third
     assert "<b>ops</b>" not in third
 
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"_facets": "1"}, {"status": "flagged", "difficulty": "advanced", "q": 'a "b" <c>'}, {"is_new": "1", "_facets": "1"}],
+)
+def test_the_filters_are_django_s_own_html(odd_rows, moderator_client, monkeypatch, params) -> None:
+    from interview import list_filters
+    from interview.filters import StatusFilter
+
+    monkeypatch.setattr(StatusFilter, "title", 'status <b>"quoted"</b>')
+    response = moderator_client.get(list_url(), params)
+    assert response.status_code == 200
+    cl = response.context["cl"]
+    html = response.content.decode()
+    written_here = 0
+    for spec in cl.filter_specs:
+        expected = admin_list.admin_list_filter(cl, spec)
+        assert list_filters.filter_html(cl, spec) == expected
+        assert expected in html
+        written_here += spec.template == list_filters.DEFAULT_TEMPLATE
+    assert written_here >= 8
+    assert "<b>\"quoted\"</b>" not in html
