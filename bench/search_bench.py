@@ -11,7 +11,7 @@ tags and companies, on the same data in the same run; then the median time
 of the duplicate suggestions endpoint, the cost of one freshness check
 (round trips and bytes on a libSQL server), and each goal met or missed:
 a search page under 30 ms on SQLite at 305,650 questions (60 ms on a
-loopback sqld) with the list's content round trips, suggestions under
+loopback sqld) within the list's content round trips, suggestions under
 50 ms, a rebuild under 15 s from sqld at 30,000 questions.
 
 Data: without TURSO_DATABASE_URL, the shared legacy database
@@ -37,13 +37,15 @@ sys.path.insert(0, str(PROJECT_DIR))
 
 from bench.admin_screens import bench_user, build_database, plain_admin_urls  # noqa: E402
 
+# (what it is, what is typed, the list's filters)
 SEARCHES = [
-    ("one word", "kubernetes"),
-    ("two words", "kubernetes pod"),
-    ("a word found nowhere", "xylophonist"),
-    ("a phrase", '"load balancer"'),
-    ("an id prefix", "q-100"),
-    ("a word in most", "design"),
+    ("one word", "kubernetes", {}),
+    ("two words", "kubernetes pod", {}),
+    ("a word found nowhere", "xylophonist", {}),
+    ("a phrase", '"load balancer"', {}),
+    ("an id prefix", "q-100", {}),
+    ("a word in most", "design", {}),
+    ("one word, filtered", "kubernetes", {"difficulty": "advanced"}),
 ]
 SIMILAR_TEXTS = [
     "How does Kubernetes schedule pods onto nodes when resources are limited?",
@@ -131,15 +133,16 @@ def run(views: int) -> None:
         ours_url = reverse("admin:interview_question_changelist")
         plain_url = reverse("plain:interview_question_changelist")
 
-        def page(url: str, term: str) -> tuple[str, float, float, int]:
+        def page(url: str, term: str, filters: dict[str, str] | None = None) -> tuple[str, float, float, int]:
             """(queries, median page ms, median ms spent in the databases, rows found)."""
-            response = client.get(url, {"q": term})
+            params = {"q": term, **(filters or {})}
+            response = client.get(url, params)
             assert response.status_code == 200, (url, term, response.status_code)
             page_ms, db_ms = [], []
             for _ in range(views):
                 with CaptureQueriesContext(connections[CONTENT_DB]) as content, CaptureQueriesContext(connections[ADMIN_DB]) as admin:
                     start = time.perf_counter()
-                    client.get(url, {"q": term})
+                    client.get(url, params)
                     page_ms.append((time.perf_counter() - start) * 1000)
                 db_ms.append(1000 * sum(float(q["time"]) for q in [*content.captured_queries, *admin.captured_queries]))
             found = response.context["cl"].result_count
@@ -154,9 +157,9 @@ def run(views: int) -> None:
         print("-" * len(header))
         slowest_page = 0.0
         round_trips_kept = True
-        for name, term in SEARCHES:
-            ours = page(ours_url, term)
-            plain = page(plain_url, term)
+        for name, term, filters in SEARCHES:
+            ours = page(ours_url, term, filters)
+            plain = page(plain_url, term, filters)
             slowest_page = max(slowest_page, ours[1])
             print(
                 f"{name:<21} {term:<16} {ours[0]:>13} {ours[1]:>8.1f} {ours[2]:>7.1f} {ours[3]:>7,}"
@@ -164,7 +167,7 @@ def run(views: int) -> None:
                 flush=True,
             )
             if ours[3]:
-                round_trips_kept &= ours[0].split("+")[0] == "2"
+                round_trips_kept &= int(ours[0].split("+")[0]) <= 2
         unsearched = page(ours_url, "")
         print(f"{'(the list, no search)':<38} {unsearched[0]:>13} {unsearched[1]:>8.1f} {unsearched[2]:>7.1f} {unsearched[3]:>7,}")
 
@@ -197,7 +200,7 @@ def run(views: int) -> None:
     kind = "sqld" if remote else "sqlite"
     print(f"\ngoals at {total:,} questions on {where}:")
     print(
-        f"  search page under {PAGE_GOAL_MS[kind]:.0f} ms with the list's 2 content round trips: slowest "
+        f"  search page under {PAGE_GOAL_MS[kind]:.0f} ms within the list's 2 content round trips: slowest "
         f"{slowest_page:.1f} ms, round trips {'kept' if round_trips_kept else 'NOT kept'}: "
         f"{verdict(slowest_page < PAGE_GOAL_MS[kind] and round_trips_kept)}"
     )

@@ -4,17 +4,24 @@ The index (admin database) and the questions (content database) cannot be
 joined in SQL, so a search page works in three steps:
 
 1. the index returns the ids of the best matches, best first, at most
-   `selectors.CANDIDATE_LIMIT` (admin query);
-2. the list's own queryset, with every filter of the page applied, is
-   narrowed to those ids (`id IN json_each(?)`: one parameter however many
-   ids) and only the ids that pass come back (content query 1), already in
-   the order of a sort column if one was clicked, else put in relevance
-   order here; their number is the result count, and the page is a slice;
-3. the page's rows are read by id (content query 2), and their snippets
+   `selectors.CANDIDATE_LIMIT`, with each one's status (admin query);
+2. with a filter chosen, the list's own queryset, every filter of the page
+   applied, is narrowed to those ids (`id IN json_each(?)`: one parameter
+   however many ids) and only the ids that pass come back (content query),
+   put in relevance order here. Without one, the list is every question but
+   the deleted, which the index's statuses tell without asking the content
+   database. Either way their number is the result count, and the page is
+   a slice;
+3. the page's rows are read by id through the list's queryset, so its
+   filters apply to what is shown (content query), and their snippets
    (admin query).
 
-So every filter works with search unchanged, the count is exact, and a
-page costs the same two content round trips as the list without search.
+So every filter works with search unchanged, and a page costs at most the
+list's two content round trips (one without a filter). Without a filter,
+the count is the index's: a question another program deleted or restored
+in the last minute (see search.freshness) is counted as before until the
+next sync, while the rows shown are read from the content as they are.
+With a column sorted, the list's own count and page run within the matches.
 The bound: a search matching more than CANDIDATE_LIMIT questions lists the
 CANDIDATE_LIMIT most recently added of them, most relevant first (filters
 apply within those), and says so; at that size a search is not finding a
@@ -29,9 +36,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
+from django.contrib.admin.views.main import (
+    ALL_VAR,
+    ERROR_FLAG,
+    IS_FACETS_VAR,
+    ORDER_VAR,
+    PAGE_VAR,
+    SEARCH_VAR,
+    ChangeList,
+)
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import InvalidPage, Paginator
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
@@ -41,6 +57,8 @@ from interview.filters import StatusFilter
 from search import freshness, selectors
 
 REQUEST_ATTRIBUTE = "_ranked_question_search"
+# Parameters of a list page that search, sort, page or show counts: none narrows the list.
+LIST_ONLY_PARAMETERS = frozenset({SEARCH_VAR, PAGE_VAR, ALL_VAR, ORDER_VAR, IS_FACETS_VAR, ERROR_FLAG})
 
 
 def search_questions(*, request: HttpRequest, queryset: QuerySet, search_term: str) -> QuerySet | None:
@@ -67,8 +85,9 @@ class RankedSearchChangeList(ChangeList):
     """ChangeList results for a search: relevance order, snippets, hints.
 
     The model admin may name `changelist_columns` (the only columns a page
-    reads) and `deleted_filter` (the list parameters that show deleted
-    questions).
+    reads), `deleted_filter` (the list parameters that show deleted
+    questions, which its list without filters leaves out) and
+    `search_per_page` (rows on a page of search results).
     """
 
     def get_results(self, request: HttpRequest) -> None:
@@ -76,12 +95,27 @@ class RankedSearchChangeList(ChangeList):
         if matches is None:
             super().get_results(request)
             return
-        ordered_by_column = ORDER_VAR in self.params
-        ids = self.queryset.values_list("pk", flat=True)
-        passing = list(ids if ordered_by_column else ids.order_by())
-        if not ordered_by_column:
-            position = matches.position()
-            passing.sort(key=position.__getitem__)
+        self.list_per_page = getattr(self.model_admin, "search_per_page", self.list_per_page)
+        if ORDER_VAR in self.params:
+            # A sort column the user chose: the list's own count and page, within the matches.
+            super().get_results(request)
+            self.result_list = list(self.result_list)
+            page_ids = [row.pk for row in self.result_list]
+        else:
+            page_ids = self._relevance_page(request, matches)
+        found = selectors.snippets(matches=matches, question_ids=page_ids) if page_ids else {}
+        for row in self.result_list:
+            row.search_snippet = found.get(row.pk, "")
+        self._tell(request, matches)
+
+    def _relevance_page(self, request: HttpRequest, matches: selectors.RankedMatches) -> list[Any]:
+        """Count and paginate the matches the filters let through, best first; the page's ids."""
+        deleted_filter = getattr(self.model_admin, "deleted_filter", None)
+        if deleted_filter and self._unfiltered():
+            hidden = set(deleted_filter.values())
+            passing = [qid for qid in matches.ids if matches.statuses.get(qid) not in hidden]
+        else:
+            passing = self._passing_ids(matches)
         paginator = Paginator(passing, self.list_per_page)
         self.result_count = len(passing)
         self.show_full_result_count = False
@@ -98,15 +132,40 @@ class RankedSearchChangeList(ChangeList):
                 raise IncorrectLookupParameters from None
         self.paginator = paginator
         self.result_list = self._page_rows(request, page_ids)
-        found = selectors.snippets(matches=matches, question_ids=page_ids) if page_ids else {}
-        for row in self.result_list:
-            row.search_snippet = found.get(row.pk, "")
-        self._tell(request, matches)
+        return page_ids
+
+    def _unfiltered(self) -> bool:
+        """Whether the page shows the list as it is by default: no filter, no lookup in the address."""
+        return not self.has_active_filters and not set(self.params) - LIST_ONLY_PARAMETERS
+
+    def _passing_ids(self, matches: selectors.RankedMatches) -> list[Any]:
+        """The matches' ids that pass the list's filters, most relevant first.
+
+        Read with a plain cursor: up to CANDIDATE_LIMIT one-column rows,
+        which the queryset's row machinery would spend more time on than
+        the database does.
+        """
+        ids = self.queryset.order_by().values_list("pk", flat=True)
+        try:
+            sql, params = ids.query.get_compiler(using=ids.db).as_sql()
+        except EmptyResultSet:  # no match, or a filter that excludes everything
+            return []
+        with connections[ids.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            passing = [pk for (pk,) in cursor.fetchall()]
+        position = matches.position()
+        passing.sort(key=position.__getitem__)
+        return passing
 
     def _page_rows(self, request: HttpRequest, page_ids: list[Any]) -> list[Any]:
         if not page_ids:
             return []
-        rows = self.model_admin.get_queryset(request).filter(pk__in=page_ids)
+        # The list's filters, on these ids alone: the queryset also holds every
+        # match's id, which the database would read the page's rows by.
+        rows = self.root_queryset.filter(pk__in=page_ids)
+        for spec in self.filter_specs:
+            filtered = spec.queryset(request, rows)
+            rows = rows if filtered is None else filtered
         columns = getattr(self.model_admin, "changelist_columns", None)
         if columns:
             rows = rows.only(*columns)

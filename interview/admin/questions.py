@@ -98,6 +98,9 @@ class QuestionAdmin(ImportExportAdminMixin, QuestionModerationMixin, QuestionHis
         RangeListFilter,
     ]
     list_per_page = 100
+    # Search results come best first, each with the excerpt where it matched:
+    # the first rows are the ones read, and fifty keep a search page fast.
+    search_per_page = 50
     # The exact total under filters is still counted; the unfiltered total
     # would be a second COUNT over every question on each page view.
     show_full_result_count = False
