@@ -77,7 +77,7 @@ serve: $(STAMP)
 # and median time per page view), import speed against django-import-export's
 # default path, export memory at 30,000 and 120,000 questions, dump/restore of ~30,000 questions, 8 clients reading and
 # saving at once against gunicorn for 60 s (errors, p50/p95 per kind).
-# `make bench BENCH_ARGS=--quick` for a smoke run.
+# `make bench BENCH_ARGS=--quick` for a smoke run, BENCH_ARGS="--only search" for one step.
 bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
 

@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, on SQLite and on a real libSQL server.
 
-    python bench/run.py [--quick]
+    python bench/run.py [--quick] [--only STEP ...]
 
 1. Admin screens (bench/admin_screens.py): queries and median time per page
    view on a ~34,000-question legacy database, first as a local SQLite file,
@@ -33,7 +33,8 @@
    for 60 s on SQLite and 60 s on sqld: errors and p50/p95 per kind.
 
 Each step runs in its own process; every server started here is stopped.
-`--quick` uses fewer rows and page views and a 15 s load, for a smoke run.
+`--quick` uses fewer rows and page views and a 15 s load, for a smoke run;
+`--only search` (repeatable; any of the STEPS below) runs just that step.
 """
 
 from __future__ import annotations
@@ -157,39 +158,54 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+STEPS = ("screens", "pages", "import", "roundtrip", "export", "dump", "dashboard", "markdown", "search", "load")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rows and views (smoke run)")
+    parser.add_argument("--only", choices=STEPS, action="append", help="run only this step (repeatable)")
     args = parser.parse_args()
+    steps = set(args.only or STEPS)
     copies, views, rows = (0, 3, 3000) if args.quick else (3, 15, 30000)
     with tempfile.TemporaryDirectory(prefix="oi-bench-") as tmp:
         workdir = Path(tmp)
-        admin_screens(workdir, copies=copies, views=views)
-        print("\n## Page times: server and headless Chromium (SQLite, gunicorn on loopback)\n", flush=True)
-        run([PYTHON, "bench/page_times.py", "--db", str(workdir / "admin-bench.sqlite3"),
-             *(["--quick"] if args.quick else [])], env=bench_env())
-        print("\n## Import\n", flush=True)
-        run([PYTHON, "bench/import_bench.py", "--rows", str(rows)], env=bench_env())
-        print("\n## Full-export round trip (SQLite): all unchanged, seconds, the raw-insert floor\n", flush=True)
-        subprocess.run([PYTHON, "bench/roundtrip_bench.py", "--copies", "0" if args.quick else "2"],
-                       cwd=PROJECT_DIR, env=bench_env())
-        print("\n## Export: peak memory by list size (streamed, SQLite)\n", flush=True)
-        sizes = ["3000", "12000"] if args.quick else ["30000", "120000"]
-        # Prints whether the goal (flat) is met; a miss does not stop the other steps.
-        subprocess.run([PYTHON, "bench/export_bench.py", "--questions", *sizes], cwd=PROJECT_DIR, env=bench_env())
-        print("\n## Dump and restore on sqld\n", flush=True)
-        run([PYTHON, "bench/dump_restore_bench.py", "--questions", str(rows)], env=bench_env())
-        for questions in (3000, 30000) if args.quick else (30000, 300000):
-            print(f"\n## Dashboard and facet counts at {questions:,} questions (SQLite)\n", flush=True)
-            run([PYTHON, "bench/dashboard_bench.py", "--questions", str(questions), "--views", str(views),
-                 "--db", str(workdir / f"dashboard-{questions}.sqlite3")], env=bench_env())
-            (workdir / f"dashboard-{questions}.sqlite3").unlink(missing_ok=True)
-        print("\n## Markdown rendering\n", flush=True)
-        run([PYTHON, "bench/markdown_bench.py", "--explanations", str(500 if args.quick else 2000)], env=bench_env())
-        search(workdir, questions=3000 if args.quick else 305_650, sqld_questions=3000 if args.quick else 30_565,
-               views=3 if args.quick else 9)
-        print("\n## Load: 8 clients against gunicorn (2 workers x 4 threads)\n", flush=True)
-        run([PYTHON, "bench/load_bench.py", *(["--quick"] if args.quick else [])], env=bench_env())
+        if steps & {"screens", "pages"}:
+            admin_screens(workdir, copies=copies, views=views)
+        if "pages" in steps:
+            print("\n## Page times: server and headless Chromium (SQLite, gunicorn on loopback)\n", flush=True)
+            run([PYTHON, "bench/page_times.py", "--db", str(workdir / "admin-bench.sqlite3"),
+                 *(["--quick"] if args.quick else [])], env=bench_env())
+        if "import" in steps:
+            print("\n## Import\n", flush=True)
+            run([PYTHON, "bench/import_bench.py", "--rows", str(rows)], env=bench_env())
+        if "roundtrip" in steps:
+            print("\n## Full-export round trip (SQLite): all unchanged, seconds, the raw-insert floor\n", flush=True)
+            subprocess.run([PYTHON, "bench/roundtrip_bench.py", "--copies", "0" if args.quick else "2"],
+                           cwd=PROJECT_DIR, env=bench_env())
+        if "export" in steps:
+            print("\n## Export: peak memory by list size (streamed, SQLite)\n", flush=True)
+            sizes = ["3000", "12000"] if args.quick else ["30000", "120000"]
+            # Prints whether the goal (flat) is met; a miss does not stop the other steps.
+            subprocess.run([PYTHON, "bench/export_bench.py", "--questions", *sizes], cwd=PROJECT_DIR, env=bench_env())
+        if "dump" in steps:
+            print("\n## Dump and restore on sqld\n", flush=True)
+            run([PYTHON, "bench/dump_restore_bench.py", "--questions", str(rows)], env=bench_env())
+        if "dashboard" in steps:
+            for questions in (3000, 30000) if args.quick else (30000, 300000):
+                print(f"\n## Dashboard and facet counts at {questions:,} questions (SQLite)\n", flush=True)
+                run([PYTHON, "bench/dashboard_bench.py", "--questions", str(questions), "--views", str(views),
+                     "--db", str(workdir / f"dashboard-{questions}.sqlite3")], env=bench_env())
+                (workdir / f"dashboard-{questions}.sqlite3").unlink(missing_ok=True)
+        if "markdown" in steps:
+            print("\n## Markdown rendering\n", flush=True)
+            run([PYTHON, "bench/markdown_bench.py", "--explanations", str(500 if args.quick else 2000)], env=bench_env())
+        if "search" in steps:
+            search(workdir, questions=3000 if args.quick else 305_650, sqld_questions=3000 if args.quick else 30_565,
+                   views=3 if args.quick else 9)
+        if "load" in steps:
+            print("\n## Load: 8 clients against gunicorn (2 workers x 4 threads)\n", flush=True)
+            run([PYTHON, "bench/load_bench.py", *(["--quick"] if args.quick else [])], env=bench_env())
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import SimpleLazyObject
 
 from core.databases import is_content_model
 
@@ -320,9 +321,20 @@ class OpenInterviewAdminSite(admin.AdminSite):
 
         return super().index(request, {**dashboard_context(request), **(extra_context or {})})
 
+    def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        # Its "available_apps" only feeds the side menu, which is off: the
+        # list (a permission check per model) is built only if a page reads it.
+        request._oi_app_list_on_demand = True
+        try:
+            return super().each_context(request)
+        finally:
+            del request._oi_app_list_on_demand
+
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
         if app_label:
             return super().get_app_list(request, app_label)
+        if getattr(request, "_oi_app_list_on_demand", False):
+            return SimpleLazyObject(lambda: self.get_sections(request))
         return self.get_sections(request)
 
     def get_sections(self, request: HttpRequest) -> list[dict[str, Any]]:

@@ -270,3 +270,16 @@ def test_the_review_queue_offers_only_the_channels_and_difficulties_its_rows_hol
         if spec.title in {"channel", "difficulty"}
     }
     assert offered == {"channel": ["All", "kubernetes"], "difficulty": ["All", "Advanced"]}
+
+
+def test_the_app_list_is_built_only_by_the_pages_that_show_it(editor_client, monkeypatch) -> None:
+    from config.admin_site import OpenInterviewAdminSite
+
+    built = []
+    sections = OpenInterviewAdminSite.get_sections
+    monkeypatch.setattr(OpenInterviewAdminSite, "get_sections", lambda self, request: built.append(1) or sections(self, request))
+    assert editor_client.get(list_url()).status_code == 200
+    assert built == []  # no side menu: "available_apps" is never read
+    home = editor_client.get(reverse("admin:index"))
+    assert home.status_code == 200 and built
+    assert 'href="/admin/interview/question/"' in home.content.decode()
