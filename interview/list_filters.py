@@ -10,7 +10,6 @@ differs.
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from django.contrib.admin.templatetags.admin_list import admin_list_filter
@@ -18,26 +17,23 @@ from django.template.defaultfilters import iriencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
+from interview.list_rows import template_escape
+
 DEFAULT_TEMPLATE = "admin/filter.html"
-
-
-def _html(value: Any) -> str:
-    """What the template engine prints for `value`: escaped unless already safe."""
-    return value.__html__() if hasattr(value, "__html__") else escape(str(value))
 
 
 def filter_html(cl: Any, spec: Any) -> SafeString:
     """One filter's sidebar section."""
     if spec.template != DEFAULT_TEMPLATE:
         return admin_list_filter(cl, spec)
-    title = _html(spec.title)
+    title = template_escape(spec.title)
     # {% blocktranslate with filter_title=title %} By {{ filter_title }} {% endblocktranslate %}
     summary = gettext(" By %(filter_title)s ") % {"filter_title": title}
     items = "".join(
         "\n    <li{}>\n    <a href=\"{}\">{}</a></li>\n  ".format(
             ' class="selected"' if choice["selected"] else "",
-            _html(iriencode(choice["query_string"])),
-            _html(choice["display"]),
+            template_escape(iriencode(choice["query_string"])),
+            template_escape(choice["display"]),
         )
         for choice in spec.choices(cl)
     )

@@ -86,8 +86,8 @@ def _method_cell(method: Callable[[Any], Any], empty: str, boolean: bool) -> Cal
     return cell
 
 
-def _html(text: Any) -> str:
-    """`conditional_escape(text)`, without its per-call lazy-string wrapper."""
+def template_escape(text: Any) -> str:
+    """What a template prints for `text` (`conditional_escape`), without its per-call lazy-string wrapper."""
     if hasattr(text, "__html__"):
         return text.__html__()
     return html_escape(str(text))
@@ -181,7 +181,7 @@ def result_rows(cl: Any) -> list[ResultList] | None:
                 parts.append(prefix)
                 if is_date:
                     parts.append(" nowrap")
-                shown = _html(text)
+                shown = template_escape(text)
                 if column.link_tag:
                     href = href or escape(link(row))
                     parts.append(f'"><a href="{href}">{shown}</a></{column.link_tag}>')

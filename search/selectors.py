@@ -57,9 +57,6 @@ class RankedMatches:
     # matches were ranked (see `ranked_matches`).
     truncated: bool = False
 
-    def position(self) -> dict[str, int]:
-        return {qid: index for index, qid in enumerate(self.ids)}
-
 
 def _run(sql: str, params: list) -> list[tuple]:
     with connections[ADMIN_DB].cursor() as cursor:
